@@ -1,0 +1,47 @@
+"""API authentication: the browser's session, or a bearer token for systems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import APIKeyCookie, HttpBearer
+
+from rainforest.accounts.middleware import SESSION_KEY
+from rainforest.accounts.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = (
+            ApiToken.objects.select_related("user")
+            .filter(
+                key_hash=ApiToken.hash_key(token), revoked_at__isnull=True, user__is_active=True
+            )
+            .first()
+        )
+        if found is None:
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        request.user = found.user
+        return found.user
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session; staff only after the second factor."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if user.needs_second_factor() and not request.session.get(SESSION_KEY):
+            return None
+        return user
+
+
+token_auth = TokenAuth()
+session_auth = SessionAuth()
+AUTH = [token_auth, session_auth]

@@ -1,0 +1,32 @@
+"""The JSON API under ``/api/v1``: OpenAPI at ``openapi.json``, docs at ``docs``."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+
+from rainforest.api import errors
+
+api = NinjaAPI(
+    title="Rainforest 科创雨林 API",
+    version="1",
+    description="科技创新政策服务平台接口。错误统一为 {code, message, fields}。",
+    urls_namespace="api",
+)
+errors.install(api)
+
+
+@api.get("/health", tags=["meta"], summary="存活检查 / liveness")
+def health(request: HttpRequest) -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _register_routers() -> None:
+    from rainforest.cases.api import router as cases_router
+    from rainforest.finance.api import router as finance_router
+
+    api.add_router("/cases", cases_router)
+    api.add_router("/finance", finance_router)
+
+
+_register_routers()

@@ -1,0 +1,55 @@
+"""Process definitions that modules declare, by code and version.
+
+Modules register their definitions in ``AppConfig.ready``; a case keeps the code,
+version and fingerprint of the definition it runs on, so an old case keeps its rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rainforest.core.workflow import ProcessDefinition
+
+# A module's own way to carry out an action (it may need more than a reason:
+# a registration number, a certificate). Called as handler(case=, action=, actor=, reason=).
+ActionHandler = Callable[..., Any]
+
+_registry: dict[tuple[str, int], ProcessDefinition] = {}
+_prefixes: dict[str, str] = {}
+_handlers: dict[str, ActionHandler] = {}
+
+
+def register(
+    defn: ProcessDefinition, *, number_prefix: str, handler: ActionHandler | None = None
+) -> ProcessDefinition:
+    key = (defn.code, defn.version)
+    existing = _registry.get(key)
+    if existing is not None and existing.fingerprint() != defn.fingerprint():
+        raise ValueError(f"process {defn.code} v{defn.version} registered twice, differently")
+    _registry[key] = defn
+    _prefixes[defn.code] = number_prefix
+    if handler is not None:
+        _handlers[defn.code] = handler
+    return defn
+
+
+def handler(code: str) -> ActionHandler | None:
+    return _handlers.get(code)
+
+
+def get(code: str, version: int | None = None) -> ProcessDefinition:
+    if version is None:
+        versions = [v for (c, v) in _registry if c == code]
+        if not versions:
+            raise KeyError(code)
+        version = max(versions)
+    return _registry[(code, version)]
+
+
+def prefix(code: str) -> str:
+    return _prefixes[code]
+
+
+def all_definitions() -> list[ProcessDefinition]:
+    return [d for _, d in sorted(_registry.items())]

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from rainforest.api.root import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("rainforest.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("finance/", include("rainforest.finance.urls")),
+    path("", include("rainforest.web.urls")),
+]

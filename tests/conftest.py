@@ -1,0 +1,99 @@
+"""Shared fixtures: a bureau officer, two banks with an officer each, an enterprise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from rainforest.accounts.models import OrganisationKind
+from rainforest.accounts.roles import Role
+from tests.factories import OrganisationFactory, person
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    """An instant in Shanghai time: at("2026-09-30 10:00")."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings: Any, tmp_path: Any) -> None:
+    settings.ATTACHMENT_ROOT = tmp_path / "attachments"
+
+
+@pytest.fixture
+def bureau(db: None) -> Any:
+    return OrganisationFactory(name="科技局", kind=OrganisationKind.AGENCY)
+
+
+@pytest.fixture
+def officer(bureau: Any) -> Any:
+    return person(Role.PROGRAMME_OFFICER, bureau, username="officer")
+
+
+@pytest.fixture
+def bank_a(db: None) -> Any:
+    return OrganisationFactory(name="甲银行", kind=OrganisationKind.BANK)
+
+
+@pytest.fixture
+def bank_b(db: None) -> Any:
+    return OrganisationFactory(name="乙银行", kind=OrganisationKind.BANK)
+
+
+@pytest.fixture
+def banker_a(bank_a: Any) -> Any:
+    return person(Role.BANK_OFFICER, bank_a, username="banker_a")
+
+
+@pytest.fixture
+def banker_b(bank_b: Any) -> Any:
+    return person(Role.BANK_OFFICER, bank_b, username="banker_b")
+
+
+@pytest.fixture
+def firm(db: None) -> Any:
+    return OrganisationFactory(name="雨林科技有限公司", kind=OrganisationKind.ENTERPRISE)
+
+
+@pytest.fixture
+def file_pledge(firm: Any) -> Any:
+    """File a pledge: file_pledge(banker, bank, now=at(...), amount="1000000")."""
+    from rainforest.finance.services import pledge_file
+
+    def _file(
+        banker: Any,
+        bank: Any,
+        *,
+        now: datetime | None = None,
+        amount: str = "1000000.00",
+        items: list[tuple[str, str]] | None = None,
+    ) -> Any:
+        return pledge_file(
+            actor=banker,
+            bank=bank,
+            pledgor_uscc=firm.uscc,
+            pledgor_name=firm.name,
+            ip_items=items or [("trademark", "12345678")],
+            loan_amount=Decimal(amount),
+            term_months=12,
+            now=now,
+        )
+
+    return _file
+
+
+def sign_in(client: Any, user: Any) -> Any:
+    """Sign ``user`` in, second factor passed, as the login pages would."""
+    from rainforest.accounts.middleware import SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = True
+    session.save()
+    return client
