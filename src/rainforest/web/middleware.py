@@ -16,14 +16,5 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.path.startswith("/api/v1/docs"):
-            # The interactive API docs run an inline bootstrap script shipped by django-ninja.
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                settings.CONTENT_SECURITY_POLICY.replace(
-                    "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-                ),
-            )
-        else:
-            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
