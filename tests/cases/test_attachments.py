@@ -5,31 +5,24 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
-from django.urls import include, path
+from django.test import Client
+from django.urls import reverse
 from PIL import Image
 
-from rainforest.accounts.models import Organisation, User
-from rainforest.accounts.roles import Role
+from rainforest.accounts.models import User
 from rainforest.audit.models import AuditRecord
 from rainforest.cases import attachments
 from rainforest.cases.attachments import attachment_add, attachment_open, clean_name
 from rainforest.cases.models import Attachment, Case
 from rainforest.cases.services import case_transition
 from rainforest.core.errors import ConflictError, NotFoundError, ValidationError
-
-from .conftest import at
-
-# The lead wires the real URL in web/urls.py; until then these tests mount the view here.
-urlpatterns = [
-    path("cases/attachments/<int:attachment_id>/", attachments.attachment_download),
-    path("", include("rainforest.urls")),
-]
+from tests.conftest import at, sign_in
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
@@ -52,21 +45,23 @@ def _ooxml(part: str) -> bytes:
 OLE_BYTES = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 
 
+def _url(attachment_id: int) -> str:
+    return reverse("web:attachment_download", args=[attachment_id])
+
+
 def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 @pytest.fixture
-def root(settings: pytest.FixtureRequest, tmp_path: Path) -> Path:
+def root(settings: Any, tmp_path: Path) -> Path:
     settings.ATTACHMENT_ROOT = tmp_path / "attachments"
     return settings.ATTACHMENT_ROOT
 
 
 @pytest.fixture
-def case(
-    root: Path, bank: Organisation, bank_officer: User, file_pledge: Callable[..., Case]
-) -> Case:
-    return file_pledge(bank_officer, bank, at("2026-09-30 10:00"))
+def case(root: Path, bank_a: Any, banker_a: User, new_pledge: Any) -> Case:
+    return new_pledge(banker_a, bank_a, now=at("2026-09-30 10:00")).case
 
 
 @pytest.mark.django_db
@@ -97,11 +92,11 @@ def case(
     ],
 )
 def test_attachment_add_allowed_type_stored(
-    case: Case, bank_officer: User, root: Path, name: str, content: bytes, expected: str
+    case: Case, banker_a: User, root: Path, name: str, content: bytes, expected: str
 ) -> None:
     upload = SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
-    attachment = attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+    attachment = attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     stored = root / attachment.storage_name[:2] / attachment.storage_name
     assert attachment.content_type == expected
@@ -113,13 +108,13 @@ def test_attachment_add_allowed_type_stored(
 
 
 @pytest.mark.django_db
-def test_attachment_add_writes_audit_record(case: Case, bank_officer: User) -> None:
+def test_attachment_add_writes_audit_record(case: Case, banker_a: User) -> None:
     upload = SimpleUploadedFile("合同.pdf", PDF_BYTES)
 
-    attachment = attachment_add(case=case, actor=bank_officer, uploaded_file=upload, purpose="合同")
+    attachment = attachment_add(case=case, actor=banker_a, uploaded_file=upload, purpose="合同")
 
     record = AuditRecord.objects.get(action="case.attachment_added")
-    assert (record.subject_id, record.actor_id) == (case.number, bank_officer.pk)
+    assert (record.subject_id, record.actor_id) == (case.number, banker_a.pk)
     assert record.data["attachment_id"] == attachment.pk
     assert record.data["sha256"] == hashlib.sha256(PDF_BYTES).hexdigest()
 
@@ -137,12 +132,12 @@ def test_attachment_add_writes_audit_record(case: Case, bank_officer: User) -> N
     ids=["exe", "html", "gif", "broken-zip", "ole-not-office"],
 )
 def test_attachment_add_disallowed_content_refused_and_nothing_written(
-    case: Case, bank_officer: User, root: Path, name: str, content: bytes
+    case: Case, banker_a: User, root: Path, name: str, content: bytes
 ) -> None:
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
 
     with pytest.raises(ValidationError) as caught:
-        attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+        attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     assert (caught.value.field, caught.value.code) == ("file", "file_type")
     assert Attachment.objects.count() == 0
@@ -150,7 +145,7 @@ def test_attachment_add_disallowed_content_refused_and_nothing_written(
 
 
 @pytest.mark.django_db
-def test_attachment_add_zip_without_office_parts_refused(case: Case, bank_officer: User) -> None:
+def test_attachment_add_zip_without_office_parts_refused(case: Case, banker_a: User) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -158,13 +153,13 @@ def test_attachment_add_zip_without_office_parts_refused(case: Case, bank_office
     upload = SimpleUploadedFile("report.docx", out.getvalue())
 
     with pytest.raises(ValidationError) as caught:
-        attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+        attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     assert caught.value.code == "file_type"
 
 
 @pytest.mark.django_db
-def test_attachment_add_macro_document_refused(case: Case, bank_officer: User) -> None:
+def test_attachment_add_macro_document_refused(case: Case, banker_a: User) -> None:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
@@ -173,20 +168,20 @@ def test_attachment_add_macro_document_refused(case: Case, bank_officer: User) -
     upload = SimpleUploadedFile("report.docx", out.getvalue())
 
     with pytest.raises(ValidationError) as caught:
-        attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+        attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     assert caught.value.code == "file_type"
 
 
 @pytest.mark.django_db
 def test_attachment_add_too_large_refused_naming_limit(
-    case: Case, bank_officer: User, root: Path, settings: pytest.FixtureRequest
+    case: Case, banker_a: User, root: Path, settings: Any
 ) -> None:
     settings.ATTACHMENT_MAX_BYTES = 1024 * 1024
     upload = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (1024 * 1024 - 4))
 
     with pytest.raises(ValidationError) as caught:
-        attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+        attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     assert (caught.value.field, caught.value.code) == ("file", "file_too_large")
     assert caught.value.message_zh == "文件不能大于 1 MB，请压缩或拆成几个文件后再上传。"
@@ -196,37 +191,37 @@ def test_attachment_add_too_large_refused_naming_limit(
 
 @pytest.mark.django_db
 def test_attachment_add_exactly_at_limit_accepted(
-    case: Case, bank_officer: User, settings: pytest.FixtureRequest
+    case: Case, banker_a: User, settings: Any
 ) -> None:
     settings.ATTACHMENT_MAX_BYTES = 2048
     upload = SimpleUploadedFile("edge.pdf", b"%PDF-" + b"0" * (2048 - 5))
 
-    attachment = attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+    attachment = attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     assert attachment.size == 2048
 
 
 @pytest.mark.django_db
 def test_attachment_add_size_lie_refused_while_copying(
-    case: Case, bank_officer: User, root: Path, settings: pytest.FixtureRequest
+    case: Case, banker_a: User, root: Path, settings: Any
 ) -> None:
     settings.ATTACHMENT_MAX_BYTES = 2048
     upload = SimpleUploadedFile("liar.pdf", b"%PDF-" + b"0" * 4096)
     upload.size = 100  # what a misbehaving upload handler might report
 
     with pytest.raises(ValidationError) as caught:
-        attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+        attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     assert caught.value.message_zh == "文件不能大于 2 KB，请压缩或拆成几个文件后再上传。"
     assert _files(root) == []
 
 
 @pytest.mark.django_db
-def test_attachment_add_empty_file_refused(case: Case, bank_officer: User, root: Path) -> None:
+def test_attachment_add_empty_file_refused(case: Case, banker_a: User, root: Path) -> None:
     upload = SimpleUploadedFile("empty.pdf", b"")
 
     with pytest.raises(ValidationError) as caught:
-        attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+        attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     assert (caught.value.field, caught.value.code) == ("file", "file_empty")
     assert _files(root) == []
@@ -234,11 +229,11 @@ def test_attachment_add_empty_file_refused(case: Case, bank_officer: User, root:
 
 @pytest.mark.django_db
 def test_attachment_add_traversal_name_never_becomes_path(
-    case: Case, bank_officer: User, root: Path
+    case: Case, banker_a: User, root: Path
 ) -> None:
     upload = SimpleUploadedFile("../../etc/passwd", PDF_BYTES)
 
-    attachment = attachment_add(case=case, actor=bank_officer, uploaded_file=upload)
+    attachment = attachment_add(case=case, actor=banker_a, uploaded_file=upload)
 
     assert attachment.original_name == "passwd"
     assert _files(root) == [root / attachment.storage_name[:2] / attachment.storage_name]
@@ -262,7 +257,7 @@ def test_clean_name_display_safe(raw: str, expected: str) -> None:
 
 @pytest.mark.django_db
 def test_attachment_add_failed_transaction_removes_file(
-    case: Case, bank_officer: User, root: Path, monkeypatch: pytest.MonkeyPatch
+    case: Case, banker_a: User, root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken_audit(**kwargs: object) -> None:
         raise RuntimeError("audit unavailable")
@@ -271,7 +266,7 @@ def test_attachment_add_failed_transaction_removes_file(
 
     with pytest.raises(RuntimeError):
         attachment_add(
-            case=case, actor=bank_officer, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
+            case=case, actor=banker_a, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
         )
 
     assert Attachment.objects.count() == 0
@@ -280,12 +275,12 @@ def test_attachment_add_failed_transaction_removes_file(
 
 @pytest.mark.django_db
 def test_attachment_add_closed_case_refused(
-    case: Case, bank_officer: User, programme_officer: User, root: Path
+    case: Case, banker_a: User, officer: User, root: Path
 ) -> None:
     case_transition(
         case=case,
         action="reject",
-        actor=programme_officer,
+        actor=officer,
         reason="材料不全",
         now=at("2026-10-08 10:00"),
     )
@@ -293,7 +288,7 @@ def test_attachment_add_closed_case_refused(
 
     with pytest.raises(ConflictError) as caught:
         attachment_add(
-            case=case, actor=bank_officer, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
+            case=case, actor=banker_a, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
         )
 
     assert caught.value.code == "case_closed"
@@ -301,14 +296,11 @@ def test_attachment_add_closed_case_refused(
 
 
 @pytest.mark.django_db
-def test_attachment_add_stranger_refused(
-    case: Case, make_org: Callable[..., Organisation], make_user: Callable[..., User], root: Path
-) -> None:
-    stranger = make_user(make_org("城西银行"), Role.BANK_OFFICER)
+def test_attachment_add_stranger_refused(case: Case, banker_b: User, root: Path) -> None:
 
     with pytest.raises(NotFoundError):
         attachment_add(
-            case=case, actor=stranger, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
+            case=case, actor=banker_b, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
         )
 
     assert Attachment.objects.count() == 0
@@ -318,28 +310,24 @@ def test_attachment_add_stranger_refused(
 @pytest.mark.django_db
 def test_attachment_open_stranger_gets_404(
     case: Case,
-    bank_officer: User,
-    make_org: Callable[..., Organisation],
-    make_user: Callable[..., User],
+    banker_a: User,
+    banker_b: User,
 ) -> None:
     attachment = attachment_add(
-        case=case, actor=bank_officer, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
+        case=case, actor=banker_a, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
     )
-    stranger = make_user(make_org("城西银行"), Role.BANK_OFFICER)
 
     with pytest.raises(Http404):
-        attachment_open(user=stranger, attachment_id=attachment.pk)
+        attachment_open(user=banker_b, attachment_id=attachment.pk)
 
 
 @pytest.mark.django_db
-def test_attachment_open_staff_reads(
-    case: Case, bank_officer: User, programme_officer: User
-) -> None:
+def test_attachment_open_staff_reads(case: Case, banker_a: User, officer: User) -> None:
     attachment = attachment_add(
-        case=case, actor=bank_officer, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
+        case=case, actor=banker_a, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
     )
 
-    opened, handle = attachment_open(user=programme_officer, attachment_id=attachment.pk)
+    opened, handle = attachment_open(user=officer, attachment_id=attachment.pk)
     with handle:
         content = handle.read()
 
@@ -347,17 +335,16 @@ def test_attachment_open_staff_reads(
 
 
 @pytest.mark.django_db
-@pytest.mark.urls(__name__)
 def test_attachment_download_owner_gets_bytes_intact(
-    client: pytest.FixtureRequest, case: Case, bank_officer: User
+    client: Client, case: Case, banker_a: User
 ) -> None:
     content = _image("PNG")
     attachment = attachment_add(
-        case=case, actor=bank_officer, uploaded_file=SimpleUploadedFile("营业执照.png", content)
+        case=case, actor=banker_a, uploaded_file=SimpleUploadedFile("营业执照.png", content)
     )
-    client.force_login(bank_officer)
+    client.force_login(banker_a)
 
-    response = client.get(f"/cases/attachments/{attachment.pk}/")
+    response = client.get(_url(attachment.pk))
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == content
@@ -369,37 +356,48 @@ def test_attachment_download_owner_gets_bytes_intact(
 
 
 @pytest.mark.django_db
-@pytest.mark.urls(__name__)
 def test_attachment_download_other_bank_gets_404(
-    client: pytest.FixtureRequest,
+    client: Client,
     case: Case,
-    bank_officer: User,
-    make_org: Callable[..., Organisation],
-    make_user: Callable[..., User],
+    banker_a: User,
+    banker_b: User,
 ) -> None:
     attachment = attachment_add(
-        case=case, actor=bank_officer, uploaded_file=SimpleUploadedFile("合同.pdf", PDF_BYTES)
+        case=case, actor=banker_a, uploaded_file=SimpleUploadedFile("合同.pdf", PDF_BYTES)
     )
-    other_officer = make_user(make_org("城西银行"), Role.BANK_OFFICER)
-    client.force_login(other_officer)
+    client.force_login(banker_b)
 
-    response = client.get(f"/cases/attachments/{attachment.pk}/")
-    missing = client.get(f"/cases/attachments/{attachment.pk + 1000}/")
+    response = client.get(_url(attachment.pk))
+    missing = client.get(_url(attachment.pk + 1000))
 
     assert (response.status_code, missing.status_code) == (404, 404)
     assert response.content == missing.content
 
 
 @pytest.mark.django_db
-@pytest.mark.urls(__name__)
 def test_attachment_download_anonymous_redirected_to_login(
-    client: pytest.FixtureRequest, case: Case, bank_officer: User
+    client: Client, case: Case, banker_a: User
 ) -> None:
     attachment = attachment_add(
-        case=case, actor=bank_officer, uploaded_file=SimpleUploadedFile("合同.pdf", PDF_BYTES)
+        case=case, actor=banker_a, uploaded_file=SimpleUploadedFile("合同.pdf", PDF_BYTES)
     )
 
-    response = client.get(f"/cases/attachments/{attachment.pk}/")
+    response = client.get(_url(attachment.pk))
 
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next=/cases/attachments/{attachment.pk}/"
+
+
+@pytest.mark.django_db
+def test_attachment_download_staff_after_second_factor(
+    client: Client, case: Case, banker_a: User, officer: User
+) -> None:
+    attachment = attachment_add(
+        case=case, actor=banker_a, uploaded_file=SimpleUploadedFile("合同.pdf", PDF_BYTES)
+    )
+    sign_in(client, officer)
+
+    response = client.get(_url(attachment.pk))
+
+    assert (response.status_code, b"".join(response.streaming_content)) == (200, PDF_BYTES)
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E5%90%88%E5%90%8C.pdf"

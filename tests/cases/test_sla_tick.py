@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import datetime
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from rainforest.accounts.models import Organisation, User
-from rainforest.accounts.roles import Role
+from rainforest.accounts.models import User
 from rainforest.audit.models import AuditRecord
 from rainforest.cases.calendar import get_calendar
 from rainforest.cases.models import Case, Notification
+from rainforest.cases.selectors import Sla, sla_of
 from rainforest.cases.services import case_transition
 from rainforest.cases.sla import SlaTickReport, sla_tick
-
-from .conftest import at
+from tests.conftest import at
 
 FILED = at("2026-09-30 10:00")  # Wednesday before the National Day holiday
 
@@ -31,10 +30,12 @@ def _kinds(user: User) -> list[str]:
 
 @pytest.fixture
 def case(
-    bank: Organisation, bank_officer: User, programme_officer: User,
-    file_pledge: Callable[..., Case],
+    bank_a: Any,
+    banker_a: User,
+    officer: User,
+    new_pledge: Any,
 ) -> Case:
-    return file_pledge(bank_officer, bank, FILED)
+    return new_pledge(banker_a, bank_a, now=FILED).case
 
 
 @pytest.mark.django_db
@@ -48,10 +49,9 @@ def test_review_due_date_skips_national_day(case: Case) -> None:
 
 
 @pytest.mark.django_db
-def test_sla_tick_due_soon_case_notified_once(
-    case: Case, programme_officer: User, bank_officer: User
-) -> None:
+def test_sla_tick_due_soon_case_notified_once(case: Case, officer: User, banker_a: User) -> None:
     now = at("2026-10-08 09:00")
+    assert sla_of(case, now) == Sla.DUE_SOON
 
     first = sla_tick(now=now)
     second = sla_tick(now=at("2026-10-08 15:00"))
@@ -60,18 +60,16 @@ def test_sla_tick_due_soon_case_notified_once(
     assert first == SlaTickReport(due_soon_sent=1, overdue_marked=0)
     assert second == SlaTickReport(due_soon_sent=0, overdue_marked=0)
     assert case.due_soon_notified_at == now
-    assert _kinds(programme_officer) == ["due_soon", "stage"]
+    assert _kinds(officer) == ["due_soon", "stage"]
     # The bank does not act in review: the reminder is not theirs.
-    assert _kinds(bank_officer) == []
+    assert _kinds(banker_a) == []
 
 
 @pytest.mark.django_db
-def test_sla_tick_due_soon_message_names_stage_and_limit(
-    case: Case, programme_officer: User
-) -> None:
+def test_sla_tick_due_soon_message_names_stage_and_limit(case: Case, officer: User) -> None:
     sla_tick(now=at("2026-10-08 09:00"))
 
-    note = Notification.objects.get(user=programme_officer, kind="due_soon")
+    note = Notification.objects.get(user=officer, kind="due_soon")
     assert note.title == f"{case.number} 临期提醒：登记审查"
     assert note.body == (
         "办件「雨林科技有限公司 知识产权质押登记」在「登记审查」环节的办理时限为"
@@ -80,17 +78,20 @@ def test_sla_tick_due_soon_message_names_stage_and_limit(
 
 
 @pytest.mark.django_db
-def test_sla_tick_not_due_soon_during_holiday_week_sends_nothing(case: Case) -> None:
-    # On Oct 1 the limit is end of Oct 9: two working days ahead is end of Oct 9 too,
-    # so the case is already due soon; a day earlier (Sep 30, 9:00) it was not filed yet.
-    report = sla_tick(now=at("2026-09-30 09:00"))
+def test_sla_tick_on_time_case_sends_nothing(case: Case) -> None:
+    now = at("2026-09-30 10:01")  # just filed, the limit is after the holiday
+    assert sla_of(case, now) == Sla.ON_TIME
+
+    report = sla_tick(now=now)
 
     assert report == SlaTickReport(due_soon_sent=0, overdue_marked=0)
+    assert Notification.objects.filter(kind="due_soon").count() == 0
 
 
 @pytest.mark.django_db
-def test_sla_tick_overdue_case_marked_once(case: Case, programme_officer: User) -> None:
+def test_sla_tick_overdue_case_marked_once(case: Case, officer: User) -> None:
     now = at("2026-10-10 09:00")  # Saturday, an adjusted working day (调休上班)
+    assert sla_of(case, now) == Sla.OVERDUE
 
     first = sla_tick(now=now)
     second = sla_tick(now=at("2026-10-12 09:00"))
@@ -99,13 +100,13 @@ def test_sla_tick_overdue_case_marked_once(case: Case, programme_officer: User) 
     assert first == SlaTickReport(due_soon_sent=0, overdue_marked=1)
     assert second == SlaTickReport(due_soon_sent=0, overdue_marked=0)
     assert case.overdue_marked_at == now
-    assert _kinds(programme_officer) == ["overdue", "stage"]
+    assert _kinds(officer) == ["overdue", "stage"]
     records = AuditRecord.objects.filter(action="case.overdue_marked")
     assert [(r.subject_id, r.actor_id) for r in records] == [(case.number, None)]
 
 
 @pytest.mark.django_db
-def test_sla_tick_due_soon_then_overdue_each_once(case: Case, programme_officer: User) -> None:
+def test_sla_tick_due_soon_then_overdue_each_once(case: Case, officer: User) -> None:
     reports = [
         sla_tick(now=at("2026-10-08 09:00")),
         sla_tick(now=at("2026-10-09 09:00")),
@@ -119,8 +120,10 @@ def test_sla_tick_due_soon_then_overdue_each_once(case: Case, programme_officer:
         SlaTickReport(due_soon_sent=0, overdue_marked=1),
         SlaTickReport(due_soon_sent=0, overdue_marked=0),
     ]
-    assert _kinds(programme_officer) == ["due_soon", "overdue", "stage"]
-    actions = AuditRecord.objects.filter(action__in=["case.due_soon_notified", "case.overdue_marked"])
+    assert _kinds(officer) == ["due_soon", "overdue", "stage"]
+    actions = AuditRecord.objects.filter(
+        action__in=["case.due_soon_notified", "case.overdue_marked"]
+    )
     assert [r.action for r in actions.order_by("seq")] == [
         "case.due_soon_notified",
         "case.overdue_marked",
@@ -128,11 +131,12 @@ def test_sla_tick_due_soon_then_overdue_each_once(case: Case, programme_officer:
 
 
 @pytest.mark.django_db
-def test_sla_tick_paused_case_gets_nothing(
-    case: Case, programme_officer: User, bank_officer: User
-) -> None:
+def test_sla_tick_paused_case_gets_nothing(case: Case, officer: User, banker_a: User) -> None:
     case_transition(
-        case=case, action="return", actor=programme_officer, reason="请补充商标注册证",
+        case=case,
+        action="return",
+        actor=officer,
+        reason="请补充商标注册证",
         now=at("2026-10-08 10:00"),
     )
 
@@ -146,9 +150,12 @@ def test_sla_tick_paused_case_gets_nothing(
 
 
 @pytest.mark.django_db
-def test_sla_tick_closed_case_gets_nothing(case: Case, programme_officer: User) -> None:
+def test_sla_tick_closed_case_gets_nothing(case: Case, officer: User) -> None:
     case_transition(
-        case=case, action="reject", actor=programme_officer, reason="质权人信息不符",
+        case=case,
+        action="reject",
+        actor=officer,
+        reason="质权人信息不符",
         now=at("2026-10-08 10:00"),
     )
 
@@ -160,11 +167,13 @@ def test_sla_tick_closed_case_gets_nothing(case: Case, programme_officer: User) 
 
 @pytest.mark.django_db
 def test_sla_tick_case_claimed_by_other_worker_not_sent_again(
-    bank: Organisation, bank_officer: User, programme_officer: User,
-    file_pledge: Callable[..., Case],
+    bank_a: Any,
+    banker_a: User,
+    officer: User,
+    new_pledge: Any,
 ) -> None:
-    first = file_pledge(bank_officer, bank, FILED)
-    second = file_pledge(bank_officer, bank, at("2026-09-30 11:00"))
+    first = new_pledge(banker_a, bank_a, now=FILED).case
+    second = new_pledge(banker_a, bank_a, now=at("2026-09-30 11:00")).case
     now = at("2026-10-08 09:00")
 
     def other_worker_claims_second(done: int, total: int) -> None:
@@ -182,12 +191,14 @@ def test_sla_tick_case_claimed_by_other_worker_not_sent_again(
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_sla_tick_two_workers_at_once_send_once(
-    bank: Organisation, bank_officer: User, programme_officer: User,
-    file_pledge: Callable[..., Case],
+    bank_a: Any,
+    banker_a: User,
+    officer: User,
+    new_pledge: Any,
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks between two connections need PostgreSQL")
-    cases = [file_pledge(bank_officer, bank, at(f"2026-09-30 1{i}:00")) for i in range(5)]
+    cases = [new_pledge(banker_a, bank_a, now=at(f"2026-09-30 1{i}:00")).case for i in range(5)]
     now = at("2026-10-08 09:00")
     reports: list[SlaTickReport] = []
     start = threading.Barrier(2)

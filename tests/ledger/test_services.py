@@ -45,7 +45,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def clerk() -> User:
-    return User.objects.create_user(username="clerk", password="not-used-here-0")
+    return User.objects.create_user(username="clerk")  # no password: no slow hashing
 
 
 @pytest.fixture

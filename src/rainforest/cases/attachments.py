@@ -159,7 +159,7 @@ def clean_name(raw: str) -> str:
 def download_name(attachment: Attachment) -> str:
     """The original name, with the type's extension added when it does not carry one."""
     allowed = EXTENSIONS.get(attachment.content_type, ())
-    name = attachment.original_name
+    name = str(attachment.original_name)
     if allowed and not name.lower().endswith(allowed):
         name = f"{name[: MAX_NAME_LENGTH - len(allowed[0])]}{allowed[0]}"
     return name

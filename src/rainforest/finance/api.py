@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
-from pydantic import StrictInt, StrictStr
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from rainforest.accounts.models import Organisation
 from rainforest.accounts.roles import Role
@@ -24,6 +25,25 @@ from rainforest.finance.selectors import access_pledge, monthly_totals, visible_
 router = Router(tags=["finance: IP pledge"], auth=AUTH)
 
 
+# A string or an integer of yuan. Checked by parse_yuan in the endpoint, not by a pydantic
+# union: the union reported a float as two errors under "loan_amount.str" and
+# "loan_amount.int", while parse_yuan says why a float is refused, against "loan_amount".
+AmountIn = Annotated[
+    Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]}, mode="validation")
+]
+
+
+
+def _not_bool(value: Any) -> Any:
+    # pydantic's lax mode reads JSON true as 1: a term of "true" months is a client's mistake.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+MonthsIn = Annotated[int, BeforeValidator(_not_bool)]
+
+
 class IpItemIn(Schema):
     kind: Literal["patent", "trademark"]
     number: str = Field(..., min_length=1, max_length=40)
@@ -36,18 +56,18 @@ class PledgeIn(Schema):
     pledgor_uscc: str = Field(..., max_length=40)
     pledgor_name: str = Field(..., max_length=400)
     ip_items: list[IpItemIn] = Field(..., max_length=200)
-    loan_amount: StrictStr | StrictInt = Field(
+    loan_amount: AmountIn = Field(
         ..., description='元：数字或数字字符串，如 "5,000,000" 或 "500万"'
     )
-    term_months: int = Field(..., ge=-(10**9), le=10**9)
+    term_months: MonthsIn = Field(..., ge=-(10**9), le=10**9)
 
 
 class PledgeChangesIn(Schema):
     pledgor_uscc: str | None = Field(None, max_length=40)
     pledgor_name: str | None = Field(None, max_length=400)
     ip_items: list[IpItemIn] | None = Field(None, max_length=200)
-    loan_amount: StrictStr | StrictInt | None = None
-    term_months: int | None = Field(None, ge=-(10**9), le=10**9)
+    loan_amount: AmountIn = None
+    term_months: MonthsIn | None = Field(None, ge=-(10**9), le=10**9)
 
 
 class ListFilters(Schema):
@@ -168,7 +188,7 @@ def _bank_for(request: HttpRequest, bank_uscc: str | None) -> Organisation:
 
 
 @router.post("/pledges", response={201: PledgeOut}, summary="提交质押登记 / file a registration")
-def file_pledge(request: HttpRequest, payload: PledgeIn) -> tuple[int, dict[str, Any]]:
+def file_pledge(request: HttpRequest, payload: PledgeIn) -> Status[dict[str, Any]]:
     bank = _bank_for(request, payload.bank_uscc)
     pledge = services.pledge_file(
         actor=request.user,
@@ -179,7 +199,7 @@ def file_pledge(request: HttpRequest, payload: PledgeIn) -> tuple[int, dict[str,
         loan_amount=parse_yuan(payload.loan_amount, field="loan_amount"),
         term_months=payload.term_months,
     )
-    return 201, _out(request, pledge)
+    return Status(201, _out(request, pledge))
 
 
 @router.get("/pledges", response=list[PledgeOut], summary="质押登记列表 / list")

@@ -58,7 +58,7 @@ def _clean(
         "pledgor_name": _check_name(pledgor_name),
         "ip_items": [
             {"kind": i.kind, "number": i.number}
-            for i in domain.parse_ip_items(ip_items, field="ip_numbers")
+            for i in domain.parse_ip_items(ip_items, field="ip_items")
         ],
         "loan_amount": loan_amount,
         "term_months": domain.validate_term_months(term_months),

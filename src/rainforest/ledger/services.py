@@ -48,6 +48,7 @@ from rainforest.core.ledger import (
     validate_key,
     validate_memo,
 )
+from rainforest.core.ledger import HoldStatus as HoldStatusName
 from rainforest.ledger.models import (
     AccountKind,
     HoldStatus,
@@ -76,13 +77,20 @@ def _state(account: LedgerAccount) -> AccountState:
     )
 
 
+_STATUS: dict[str, HoldStatusName] = {
+    "open": "open",
+    "captured": "captured",
+    "released": "released",
+}
+
+
 def _hold_state(hold: LedgerHold) -> HoldState:
     return HoldState(
         id=str(hold.pk),
         key=hold.key,
         account=hold.account.code,
         amount=hold.amount,
-        status=hold.status,  # type: ignore[arg-type]  # the field's choices are the HoldStatus values
+        status=_STATUS[hold.status],
         captured_amount=hold.captured_amount,
     )
 

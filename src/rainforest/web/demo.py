@@ -91,6 +91,18 @@ def seed_demo(progress: Callable[[str], None] = lambda _msg: None) -> dict[str, 
                     count += 1
             return day
 
+        def due_soon_filing() -> datetime:
+            # The latest earlier day whose 2-working-day limit ends today or the next working day.
+            from rainforest.cases.selectors import due_soon_limit
+
+            limit = due_soon_limit(now)
+            for back in range(1, 15):
+                day = workdays_ago(0) - timedelta(days=back)
+                due = cal.end_of_workday_after(day, 2).value
+                if now <= due <= limit:
+                    return day
+            return workdays_ago(1)
+
         made = 0
         specs = [
             # (bank user, bank, firm index, amount, filed n workdays ago, what happens)
@@ -106,7 +118,7 @@ def seed_demo(progress: Callable[[str], None] = lambda _msg: None) -> dict[str, 
             (bank1, bank_a, 2, "9000000", 15, "rejected"),
         ]
         for i, (bank_user, bank, firm, amount, ago, fate) in enumerate(specs):
-            filed = workdays_ago(ago)
+            filed = due_soon_filing() if fate == "due_soon" else min(workdays_ago(ago), now)
             name, body = firms[firm]
             pledge = pledge_file(
                 actor=bank_user,

@@ -112,6 +112,14 @@ def _case_page(
     roles = case_roles(request.user, case)
     actions = [t for t in defn.transitions_from(case.stage) if t.roles & roles]
     svg = render_svg(defn, current=case.stage, durations=_durations(case))
+    # The timeline stores codes; people read the process's own names for them.
+    stage_names = {s.code: s.name_zh for s in defn.stages}
+    action_names = {"open": _("提交"), **{t.action: t.name_zh for t in defn.transitions}}
+    timeline = list(case.timeline.select_related("actor"))
+    for entry in timeline:
+        entry.action_name = action_names.get(entry.action, entry.action)
+        entry.from_name = stage_names.get(entry.from_stage, entry.from_stage)
+        entry.to_name = stage_names.get(entry.to_stage, entry.to_stage)
     extra_template = select_template(
         [f"{case.process_code}/case_extra.html", "web/_empty.html"]
     ).template.name
@@ -121,12 +129,12 @@ def _case_page(
         {
             "case": case,
             "defn": defn,
-            "timeline": case.timeline.select_related("actor"),
+            "timeline": timeline,
             "actions": actions,
             "diagram": mark_safe(svg),  # noqa: S308 -- render_svg escapes every text it draws
             "attachments": case.attachments.all(),
             "extra_template": extra_template,
-            "stage_names": {s.code: s.name_zh for s in defn.stages},
+            "stage_names": stage_names,
             "errors": errors or [],
             "typed": typed or {},
         },

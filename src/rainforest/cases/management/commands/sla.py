@@ -38,10 +38,11 @@ class Command(BaseCommand):
         tick = sub.add_parser(
             "tick",
             help=(
-                "检查一次：临期（2 个工作日内到期）的办件发提醒，超期的办件做标记；"
-                "每件只提醒、标记一次，重复运行不会重复发送"
-                " / check once: remind on cases due within 2 working days, mark overdue ones;"
-                " each case once, so running it again sends nothing new"
+                "检查一次：临期（2 个工作日内到期，含当天）的办件向下一步办理人发提醒，"
+                "超期的办件做标记并通知；每件只提醒、标记一次，重复运行不会重复发送"
+                " / check once: remind the people who act next on cases due within 2 working"
+                " days (today included) and mark overdue ones; each case once, so running it"
+                " again sends nothing new"
             ),
         )
         tick.add_argument(
