@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -96,14 +96,18 @@ def audit_append(
     return record
 
 
-def _stream(batch: int = 2000) -> Iterator[tuple[int, dict[str, Any], str, str]]:
+def _stream(
+    progress: Callable[[int], object] | None = None, batch: int = 2000
+) -> Iterator[tuple[int, dict[str, Any], str, str]]:
     for r in AuditRecord.objects.order_by("seq").iterator(chunk_size=batch):
+        if progress is not None:
+            progress(1)
         yield r.seq, _record_fields(r), r.prev_hash, r.hash
 
 
-def audit_verify() -> chain.Problem | None:
+def audit_verify(progress: Callable[[int], object] | None = None) -> chain.Problem | None:
     """The first problem in the chain, or None when it is whole."""
     head = AuditHead.objects.filter(id=1).first()
     head_seq = head.last_seq if head else 0
     head_hash = head.last_hash if head else chain.GENESIS
-    return chain.verify(_stream(), head_seq=head_seq, head_hash=head_hash)
+    return chain.verify(_stream(progress), head_seq=head_seq, head_hash=head_hash)

@@ -14,7 +14,7 @@ def stage_actors(case: Case, defn: ProcessDefinition) -> QuerySet[User]:
     """Active people who may take a transition out of the case's stage.
 
     Staff roles act on every case; the other roles (the applicant side) only on cases of
-    their own organisation. The same rule as ``cases.services._notify_next``.
+    their own organisation.
     """
     roles = {str(r) for t in defn.transitions_from(case.stage) for r in t.roles}
     if not roles:

@@ -7,14 +7,15 @@ from datetime import date
 from rainforest.cases.models import CalendarYear
 from rainforest.core.workdays import WorkCalendar, YearCalendar
 
-_cache: tuple[tuple[int, ...], WorkCalendar] | None = None
+_cache: tuple[object, WorkCalendar] | None = None
 
 
 def get_calendar() -> WorkCalendar:
     """The calendar with every year an administrator entered; rebuilt when one is added."""
     global _cache
     rows = list(CalendarYear.objects.values_list("id", "year", "holidays", "workdays"))
-    stamp = tuple(r[0] for r in rows)
+    # The rows themselves are the cache key, so an edited year is seen at once.
+    stamp = repr(rows)
     if _cache is not None and _cache[0] == stamp:
         return _cache[1]
     extra = {

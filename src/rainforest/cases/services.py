@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from rainforest.accounts.models import Organisation, User
 from rainforest.accounts.permissions import case_roles
-from rainforest.accounts.roles import STAFF_ROLES
 from rainforest.audit.services import audit_append
 from rainforest.cases import registry
+from rainforest.cases.actors import stage_actors
 from rainforest.cases.calendar import get_calendar
 from rainforest.cases.models import (
     Case,
@@ -85,19 +85,8 @@ def _enter_stage(case: Case, stage: str, now: datetime) -> None:
 
 def _notify_next(case: Case, defn: workflow.ProcessDefinition) -> None:
     """Tell the people who act next that the case waits on them."""
-    roles = {r for t in defn.transitions_from(case.stage) for r in t.roles}
-    if not roles:
-        return
     stage = defn.stage(case.stage)
-    staff = roles & STAFF_ROLES
-    users = User.objects.filter(is_active=True).filter(
-        memberships__role__in=list(staff)
-    ) | User.objects.filter(
-        is_active=True,
-        memberships__organisation_id=case.owner_org_id,
-        memberships__role__in=list(roles - STAFF_ROLES),
-    )
-    for user in users.distinct():
+    for user in stage_actors(case, defn):
         notify(
             user=user,
             case=case,

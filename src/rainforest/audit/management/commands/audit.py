@@ -23,7 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         total = AuditRecord.objects.count()
         self.stdout.write(f"校验 {total} 条审计记录 / verifying {total} audit records ...")
-        problem = audit_verify()
+        from tqdm import tqdm
+
+        with tqdm(total=total, unit="条", disable=None, file=self.stderr) as bar:
+            problem = audit_verify(progress=bar.update)
         if problem is not None:
             raise CommandError(f"{problem.message_zh} / {problem.message_en}")
         self.stdout.write(self.style.SUCCESS(f"审计链完整 / audit chain intact ({total} records)"))
