@@ -167,7 +167,9 @@ def test_parse_ip_items_rejects(lines: list[tuple[str, str]], code: str) -> None
     assert (info.value.field, info.value.code) == ("ip_numbers", code)
 
 
-@pytest.mark.parametrize(("term", "ok"), [(0, False), (1, True), (360, True), (361, False), (-1, False)])
+@pytest.mark.parametrize(
+    ("term", "ok"), [(0, False), (1, True), (360, True), (361, False), (-1, False)]
+)
 def test_validate_term_months_bounds(term: int, ok: bool) -> None:
     if ok:
         assert validate_term_months(term) == term
@@ -237,7 +239,11 @@ def test_decision_round_trips_through_dict() -> None:
 
 @pytest.mark.parametrize(
     ("year", "sequence", "expected"),
-    [(2026, 1, "ZYDJ-2026-000001"), (2026, 999999, "ZYDJ-2026-999999"), (2027, 42, "ZYDJ-2027-000042")],
+    [
+        (2026, 1, "ZYDJ-2026-000001"),
+        (2026, 999999, "ZYDJ-2026-999999"),
+        (2027, 42, "ZYDJ-2027-000042"),
+    ],
 )
 def test_registration_number_format(year: int, sequence: int, expected: str) -> None:
     assert registration_number(year, sequence) == expected

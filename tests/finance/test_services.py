@@ -245,10 +245,30 @@ def test_pledge_file_accepts_input_at_each_bound(
     assert getattr(PledgeRegistration.objects.get(pk=pledge.pk), key) == value
 
 
-def _return(pledge: Any, officer: Any, now: datetime, reason: str = "请补充专利证书") -> Case:
-    return case_transition(
-        case=pledge.case, action="return", actor=officer, reason=reason, now=now
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("名" * 191, "名" * 191 + " 知识产权质押登记"),  # exactly 200 characters
+        ("名" * 192, "名" * 190 + "… 知识产权质押登记"),
+        ("名" * 200, "名" * 190 + "… 知识产权质押登记"),
+    ],
+)
+def test_pledge_file_long_name_case_title_fits(
+    banker_a: Any, bank_a: Any, firm: Any, name: str, title: str
+) -> None:
+    pledge = pledge_file(
+        actor=banker_a,
+        bank=bank_a,
+        now=at("2026-09-28 09:00"),
+        **{**GOOD, "pledgor_uscc": firm.uscc, "pledgor_name": name},
     )
+
+    case = Case.objects.get(pk=pledge.case_id)
+    assert (case.title, len(case.title), pledge.pledgor_name) == (title, 200, name)
+
+
+def _return(pledge: Any, officer: Any, now: datetime, reason: str = "请补充专利证书") -> Case:
+    return case_transition(case=pledge.case, action="return", actor=officer, reason=reason, now=now)
 
 
 def test_pledge_return_pauses_clock(
@@ -430,10 +450,7 @@ def test_pledge_register_certificate_is_pdf_with_number(
     assert "IPR-2026-000001" in text
     assert "知识产权质押登记通知书" in text
     assert "1,000,000.00元" in text
-    assert (
-        PdfReader(io.BytesIO(data)).metadata.title
-        == "知识产权质押登记通知书 ZYDJ-2026-000001"
-    )
+    assert PdfReader(io.BytesIO(data)).metadata.title == "知识产权质押登记通知书 ZYDJ-2026-000001"
 
 
 def test_pledge_register_numbers_run_in_sequence(

@@ -142,6 +142,16 @@ def install(api: NinjaAPI) -> None:
                 "请求格式不正确：正文须为有效的 JSON",
                 "Malformed request: the body must be valid JSON",
             )
+        if exc.status_code == 403 and "CSRF" in str(exc):
+            # django-ninja's session auth raises this with an English-only text.
+            return envelope(
+                api,
+                request,
+                403,
+                "csrf_failed",
+                "请求未通过 CSRF 校验：请刷新页面后重试",
+                "The request failed the CSRF check: reload the page and try again",
+            )
         return envelope(api, request, exc.status_code, "error", str(exc), str(exc))
 
     @api.exception_handler(Exception)

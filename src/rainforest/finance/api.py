@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 from rainforest.accounts.models import Organisation
 from rainforest.accounts.roles import Role
 from rainforest.api.auth import AUTH
-from rainforest.cases.selectors import sla_of
+from rainforest.cases.selectors import due_soon_limit, sla_of
 from rainforest.core.errors import NotFoundError, ValidationError
 from rainforest.core.ids import is_valid_uscc, normalise_uscc
 from rainforest.core.money import format_yuan_plain, parse_yuan
@@ -31,7 +31,6 @@ router = Router(tags=["finance: IP pledge"], auth=AUTH)
 AmountIn = Annotated[
     Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]}, mode="validation")
 ]
-
 
 
 def _not_bool(value: Any) -> Any:
@@ -118,7 +117,10 @@ def _language(request: HttpRequest) -> str:
     return getattr(request, "LANGUAGE_CODE", "zh-hans") or "zh-hans"
 
 
-def _out(request: HttpRequest, p: PledgeRegistration) -> dict[str, Any]:
+def _out(
+    request: HttpRequest, p: PledgeRegistration, soon: datetime | None = None
+) -> dict[str, Any]:
+    """One pledge; a list passes ``soon`` once, or each open case reads the calendar (N+1)."""
     d = p.inclusive_decision
     en = _language(request).startswith("en")
     return {
@@ -126,7 +128,7 @@ def _out(request: HttpRequest, p: PledgeRegistration) -> dict[str, Any]:
         "case_id": p.case_id,
         "case_number": p.case.number,
         "stage": p.case.stage,
-        "sla": sla_of(p.case, timezone.now()).value,
+        "sla": sla_of(p.case, timezone.now(), soon).value,
         "due_at": p.case.due_at,
         "bank": p.pledgee_bank.name,
         "bank_uscc": p.pledgee_bank.uscc,
@@ -204,7 +206,8 @@ def file_pledge(request: HttpRequest, payload: PledgeIn) -> Status[dict[str, Any
 
 @router.get("/pledges", response=list[PledgeOut], summary="质押登记列表 / list")
 def list_pledges(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
-    return [_out(request, p) for p in visible_pledges(request.user)[: filters.limit]]
+    soon = due_soon_limit(timezone.now())
+    return [_out(request, p, soon) for p in visible_pledges(request.user)[: filters.limit]]
 
 
 @router.get("/pledges/summary", response=list[MonthOut], summary="按月汇总 / totals by month")

@@ -85,7 +85,10 @@ class PledgeForm(forms.Form):
         try:
             parsed = domain.parse_ip_items(items)
         except DomainError as exc:
-            target = "trademarks" if "商标" in exc.message_zh else "patents"
+            # "Enter at least one" goes to the first of the two fields (its message names
+            # both kinds); any other error to the field of the number it names.
+            named_trademark = exc.code != "ip_required" and "商标" in exc.message_zh
+            target = "trademarks" if named_trademark else "patents"
             self.add_error(target, exc.message_en if _is_en() else exc.message_zh)
         else:
             data["ip_items"] = [(i.kind, i.number) for i in parsed]

@@ -37,6 +37,17 @@ def _check_name(name: str) -> str:
     return name
 
 
+_TITLE_SUFFIX = " 知识产权质押登记"
+
+
+def _case_title(name: str) -> str:
+    """The case's title; a pledgor name near its 200-character limit is shortened to fit."""
+    limit = Case._meta.get_field("title").max_length or 200
+    room = limit - len(_TITLE_SUFFIX)
+    short = name if len(name) <= room else name[: room - 1] + "…"
+    return f"{short}{_TITLE_SUFFIX}"
+
+
 def _clean(
     *,
     pledgor_uscc: str,
@@ -98,7 +109,7 @@ def pledge_file(
             process_code="ip_pledge",
             actor=actor,
             owner_org=bank,
-            title=f"{data['pledgor_name']} 知识产权质押登记",
+            title=_case_title(data["pledgor_name"]),
             now=now,
             data={"pledgor_uscc": data["pledgor_uscc"], "loan_amount": str(data["loan_amount"])},
         )
