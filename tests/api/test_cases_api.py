@@ -409,3 +409,19 @@ def test_case_list_query_count_same_for_1_and_3_items(
 
     assert len(client.get(url).json()["items"]) == 3
     assert three == one
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code", "message"),
+    [
+        ("post", "/api/v1/health", 405, "method_not_allowed", "该接口不支持此请求方法"),
+        ("get", "/api/v1/no-such-endpoint", 404, "not_found", "未找到该接口"),
+    ],
+)
+def test_api_routing_errors_use_the_envelope(
+    client: Any, db: None, method: str, path: str, status: int, code: str, message: str
+) -> None:
+    response = getattr(client, method)(path)
+
+    assert response.status_code == status
+    assert response.json() == {"code": code, "message": message, "fields": {}}

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rainforest.accounts.models import Organisation
 from rainforest.accounts.roles import Role
+from rainforest.cases import registry
 from rainforest.core.errors import DomainError
 from rainforest.finance import domain, services
 from rainforest.finance.forms import PledgeForm
@@ -111,6 +112,10 @@ def pledge_done(request: HttpRequest, pledge_id: int) -> HttpResponse:
 @require_GET
 def pledge_list(request: HttpRequest) -> HttpResponse:
     pledges = list(visible_pledges(request.user)[:200])
+    for p in pledges:
+        p.stage_name = registry.get(p.case.process_code, p.case.process_version).stage(
+            p.case.stage
+        ).name_zh
     return render(
         request,
         "finance/pledge_list.html",
