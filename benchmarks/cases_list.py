@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -147,6 +148,7 @@ def seed(n_cases: int, rng: random.Random) -> dict[str, Any]:
     from rainforest.cases.calendar import get_calendar
     from rainforest.cases.models import Case, CaseStatus
     from rainforest.core.ids import make_uscc
+    from rainforest.finance import domain
 
     defn = registry.get("ip_pledge")
     fingerprint = defn.fingerprint()
@@ -157,6 +159,13 @@ def seed(n_cases: int, rng: random.Random) -> dict[str, Any]:
     today = timezone.localtime(now).date()
     back = _workdays_back(today, 260)
     due_by_day: dict[date, datetime] = {}
+    # Real cases carry the decision taken when filed (reasons, citations), so the rows
+    # the list reads are as wide as in use.
+    params = domain.parameters_on(today)
+    decisions = [
+        domain.decide_inclusive(Decimal(amount), params).to_dict()
+        for amount in ("3000000", "8000000", "20000000", "35000000", "60000000")
+    ]
 
     def due_after(created: datetime) -> datetime:
         day = timezone.localtime(created).date()
@@ -234,6 +243,7 @@ def seed(n_cases: int, rng: random.Random) -> dict[str, Any]:
                     created_at=created,
                     stage_entered_at=fields.get("paused_at") or created,
                     due_at=due,
+                    decision=rng.choice(decisions),
                     **fields,
                 )
             )

@@ -57,11 +57,10 @@ def test_pledge_journey_bank_files_staff_returns_bank_corrects_staff_registers(
 
     # Check your answers: the code and the amount as the platform understood them.
     assert bank.locator("h1").inner_text() == "核对您的填写"
-    answers = bank.locator("dl.summary-list").inner_text()
-    assert firm.uscc in answers
-    assert f"{body}.{patent_check_char(body)}" in answers
-    assert "5000000.00 元" in answers
-    assert "12 个月" in answers
+    assert _summary(bank, "出质人") == f"{firm.name}（{firm.uscc}）"
+    assert _summary(bank, "质押标的") == f"专利 {body}.{patent_check_char(body)}"
+    assert _summary(bank, "贷款金额") == "5000000.00 元"
+    assert _summary(bank, "贷款期限") == "12 个月"
     bank.click("button:has-text('提交登记')")
 
     case_number = bank.locator("#case-number").inner_text()
@@ -81,6 +80,7 @@ def test_pledge_journey_bank_files_staff_returns_bank_corrects_staff_registers(
     staff.click("button[name=do][value=return]")
     summary = staff.locator(".error-summary")
     assert summary.locator("h2").inner_text() == "存在以下问题"
+    assert summary.locator("a").get_attribute("href") == "#reason-return"
     assert staff.title().startswith("错误：")
 
     staff.fill("#reason-return", "质押合同缺少签章页，请补充后重新提交。")
@@ -92,7 +92,9 @@ def test_pledge_journey_bank_files_staff_returns_bank_corrects_staff_registers(
     bank.click(f"text={case_number}")
     assert bank.locator("main > .tag").inner_text() == "暂停计时（待补正）"
     assert _summary(bank, "办理期限") == "暂停计时：等待申请方补正"
-    assert "质押合同缺少签章页" in bank.locator("ol.timeline").inner_text()
+    timeline = bank.locator("ol.timeline").inner_text()
+    assert "退回补正（登记审查 → 待补正）" in timeline
+    assert "质押合同缺少签章页" in timeline
     bank.click("#resubmit-link")
     assert "质押合同缺少签章页" in bank.locator(".warning-text").inner_text()
     bank.fill("#id_term_months", "24")
@@ -105,7 +107,7 @@ def test_pledge_journey_bank_files_staff_returns_bank_corrects_staff_registers(
     staff.click("button[name=do][value=register]")
     number = staff.locator("#registration-number").inner_text()
     assert re.fullmatch(r"ZYDJ-\d{4}-\d{6}", number)
-    assert SEED_LETTER in staff.locator("main").inner_text()
+    assert _summary(staff, "政策依据") == f"{SEED_LETTER} 二（二）"
 
     # The bank downloads the certificate; it carries the registration number.
     bank.reload()
