@@ -22,6 +22,16 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_calendar() -> Any:
+    # The calendar is cached per process; a test that adds a year must not leak it.
+    from rainforest.cases.calendar import invalidate_calendar
+
+    invalidate_calendar()
+    yield
+    invalidate_calendar()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.ATTACHMENT_ROOT = tmp_path / "attachments"
     # Real hashing is slow by design; tests check who may sign in, not the hash's strength.

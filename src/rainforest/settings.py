@@ -97,6 +97,10 @@ def _database() -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "rainforest.sqlite3"),
+        # Keep each server thread's connection: opening SQLite and setting its pragmas
+        # cost more than the overdue-list query itself (benchmarks/cases_list.py).
+        "CONN_MAX_AGE": None,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL lets readers go on while one writer writes; IMMEDIATE takes the write
             # lock at BEGIN so two writers queue instead of failing half-way.

@@ -14,7 +14,11 @@ from django.utils.translation import get_language
 
 _MESSAGES = {
     404: ("not_found", "未找到该接口", "No such endpoint"),
-    405: ("method_not_allowed", "该接口不支持此请求方法", "This endpoint does not accept this method"),
+    405: (
+        "method_not_allowed",
+        "该接口不支持此请求方法",
+        "This endpoint does not accept this method",
+    ),
 }
 
 

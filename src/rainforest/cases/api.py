@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
 
 from rainforest.api.auth import AUTH
 from rainforest.cases import registry
 from rainforest.cases.models import Case
-from rainforest.cases.selectors import Sla, access_case, case_list, due_soon_limit, sla_of
+from rainforest.cases.selectors import (
+    Sla,
+    access_case,
+    case_list,
+    due_soon_limit,
+    sla_of,
+    sla_state,
+)
 from rainforest.cases.services import case_transition
 
 router = Router(tags=["cases"], auth=AUTH)
@@ -89,8 +98,47 @@ def _out(case: Case, now: datetime, soon: datetime) -> dict[str, object]:
     }
 
 
+_LIST_COLUMNS = (
+    "id",
+    "number",
+    "title",
+    "process_code",
+    "process_version",
+    "stage",
+    "status",
+    "due_at",
+    "due_provisional",
+    "paused_at",
+    "created_at",
+    "owner_org__name",
+)
+
+
+def _row_out(row: dict[str, Any], now: datetime, soon: datetime) -> dict[str, object]:
+    defn = registry.get(row["process_code"], row["process_version"])
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "title": row["title"],
+        "process": row["process_code"],
+        "stage": row["stage"],
+        "stage_name": defn.stage(row["stage"]).name_zh,
+        "status": row["status"],
+        "sla": sla_state(row["status"], row["paused_at"], row["due_at"], now, soon).value,
+        "due_at": _iso(row["due_at"]),
+        "due_provisional": row["due_provisional"],
+        "owner_org": row["owner_org__name"],
+        "created_at": _iso(row["created_at"]),
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    # The same text ninja's encoder writes for an aware datetime (ISO 8601, UTC offset).
+    return None if moment is None else moment.isoformat()
+
+
 @router.get("", response=CasePage, summary="办件列表 / list cases")
-def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, object]:
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> HttpResponse:
     now = timezone.now()
     qs = case_list(
         request.user,
@@ -101,14 +149,19 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, o
         now=now,
     )
     start = (filters.page - 1) * filters.page_size
-    rows = list(qs[start : start + filters.page_size + 1])
+    # Plain rows of just the listed columns: a list page builds no model objects.
+    rows = list(qs.values(*_LIST_COLUMNS)[start : start + filters.page_size + 1])
     soon = due_soon_limit(now)
-    return {
-        "items": [_out(c, now, soon) for c in rows[: filters.page_size]],
+    page = {
+        "items": [_row_out(r, now, soon) for r in rows[: filters.page_size]],
         "page": filters.page,
         "page_size": filters.page_size,
         "has_more": len(rows) > filters.page_size,
     }
+    # The rows are built above exactly in CasePage's shape (tests/api check it), so the
+    # page is rendered directly: re-validating 50 items took a third of the request time
+    # (benchmarks/cases_list.py).
+    return JsonResponse(page, encoder=NinjaJSONEncoder)
 
 
 def _detail(request: HttpRequest, case: Case) -> dict[str, object]:

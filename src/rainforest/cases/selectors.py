@@ -48,18 +48,31 @@ def sla_q(state: Sla, now: datetime) -> Q:
     return Q(status=CaseStatus.CLOSED)
 
 
-def sla_of(case: Case, now: datetime, soon_limit: datetime | None = None) -> Sla:
-    if case.status == CaseStatus.CLOSED:
+def sla_state(
+    status: str,
+    paused_at: datetime | None,
+    due_at: datetime | None,
+    now: datetime,
+    soon_limit: datetime,
+) -> Sla:
+    """The SLA state from a case's columns; ``sla_q`` is the same rule as a query."""
+    if status == CaseStatus.CLOSED:
         return Sla.CLOSED
-    if case.paused_at is not None:
+    if paused_at is not None:
         return Sla.PAUSED
-    if case.due_at is None:
+    if due_at is None:
         return Sla.ON_TIME
-    if case.due_at < now:
+    if due_at < now:
         return Sla.OVERDUE
-    if case.due_at <= (soon_limit or due_soon_limit(now)):
+    if due_at <= soon_limit:
         return Sla.DUE_SOON
     return Sla.ON_TIME
+
+
+def sla_of(case: Case, now: datetime, soon_limit: datetime | None = None) -> Sla:
+    return sla_state(
+        case.status, case.paused_at, case.due_at, now, soon_limit or due_soon_limit(now)
+    )
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rainforest.audit.services import audit_append
-from rainforest.cases.calendar import get_calendar
+from rainforest.cases.calendar import get_calendar, invalidate_calendar
 from rainforest.cases.models import CalendarYear
 from rainforest.core.errors import DomainError
 from rainforest.core.workdays import YearCalendar, package_years
@@ -221,8 +221,6 @@ class Command(BaseCommand):
                     f"{year} has been entered before; add --replace to replace it.",
                 )
             if existing is not None:
-                # Delete and create rather than update: get_calendar() notices a change
-                # by the rows' ids, so an edited row in place would keep the old calendar.
                 existing.delete()
             CalendarYear.objects.create(
                 year=year, holidays=holiday_list, workdays=workday_list, source=source
@@ -243,6 +241,8 @@ class Command(BaseCommand):
                     ),
                 },
             )
+        # Drop this process's cached calendar so the new year counts from now on.
+        invalidate_calendar()
         note = (
             "（覆盖软件包中的数据 / overrides the package's data）"
             if year in package_years()
