@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "rainforest.web",
     "rainforest.api",
     "rainforest.finance",
+    "rainforest.programs",
+    "rainforest.procurement",
+    "rainforest.enforcement",
+    "rainforest.enterprises",
 ]
 
 MIDDLEWARE = [

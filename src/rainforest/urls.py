@@ -9,5 +9,9 @@ urlpatterns = [
     path("accounts/", include("rainforest.accounts.urls")),
     path("api/v1/", api.urls),
     path("finance/", include("rainforest.finance.urls")),
+    path("programs/", include("rainforest.programs.urls")),
+    path("procurement/", include("rainforest.procurement.urls")),
+    path("enforcement/", include("rainforest.enforcement.urls")),
+    path("enterprises/", include("rainforest.enterprises.urls")),
     path("", include("rainforest.web.urls")),
 ]

@@ -23,10 +23,18 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 def _register_routers() -> None:
     from rainforest.cases.api import router as cases_router
+    from rainforest.enforcement.api import router as enforcement_router
+    from rainforest.enterprises.api import router as enterprises_router
     from rainforest.finance.api import router as finance_router
+    from rainforest.procurement.api import router as procurement_router
+    from rainforest.programs.api import router as programs_router
 
     api.add_router("/cases", cases_router)
     api.add_router("/finance", finance_router)
+    api.add_router("/programs", programs_router)
+    api.add_router("/procurement", procurement_router)
+    api.add_router("/enforcement", enforcement_router)
+    api.add_router("/enterprises", enterprises_router)
 
 
 _register_routers()
