@@ -450,12 +450,9 @@ def _url(bad: Bad, world: World) -> str:
     return f"{url}?{bad.query}" if bad.query else url
 
 
-def test_openapi_endpoints_are_the_tested_endpoints(client: Client) -> None:
-    paths = client.get("/api/v1/openapi.json").json()["paths"]
-
-    listed = {(method.upper(), path) for path, ops in paths.items() for method in ops}
-
-    assert listed == {(b.method, b.path) for b in BAD_REQUESTS} | NO_INPUT
+# The endpoints this file covers; tests/api/test_openapi_coverage.py checks that every
+# endpoint in the OpenAPI document is covered by some module's TESTED_ENDPOINTS.
+TESTED_ENDPOINTS = {(b.method, b.path) for b in BAD_REQUESTS} | NO_INPUT
 
 
 @pytest.mark.parametrize("bad", BAD_REQUESTS, ids=Bad.id)
