@@ -77,13 +77,22 @@ def _pledge_maker(firm: Any) -> Any:
     from rainforest.finance.services import pledge_file
 
     def _file(
-        banker: Any, bank: Any, *, now: datetime | None = None, amount: str = "1000000.00",
+        banker: Any,
+        bank: Any,
+        *,
+        now: datetime | None = None,
+        amount: str = "1000000.00",
         items: list[tuple[str, str]] | None = None,
     ) -> Any:
         return pledge_file(
-            actor=banker, bank=bank, pledgor_uscc=firm.uscc, pledgor_name=firm.name,
-            ip_items=items or [("trademark", "12345678")], loan_amount=Decimal(amount),
-            term_months=12, now=now,
+            actor=banker,
+            bank=bank,
+            pledgor_uscc=firm.uscc,
+            pledgor_name=firm.name,
+            ip_items=items or [("trademark", "12345678")],
+            loan_amount=Decimal(amount),
+            term_months=12,
+            now=now,
         )
 
     return _file
@@ -110,4 +119,3 @@ def sign_in(client: Any, user: Any) -> Any:
     session[SESSION_KEY] = True
     session.save()
     return client
-

@@ -12,7 +12,6 @@ from django.core.management import call_command
 
 from rainforest.cases.models import Case
 from rainforest.cases.selectors import Sla, sla_of
-from rainforest.web.demo import seed_demo
 
 RAINFOREST = Path(sys.executable).with_name("rainforest")
 
@@ -31,7 +30,9 @@ RAINFOREST = Path(sys.executable).with_name("rainforest")
 def test_cli_command_has_help(args: list[str], expected: str, tmp_path: Path) -> None:
     result = subprocess.run(
         [str(RAINFOREST), *args],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
         env={"PATH": "/usr/bin:/bin", "RAINFOREST_DATA_DIR": str(tmp_path)},
     )
 

@@ -49,9 +49,7 @@ def test_login_staff_must_pass_second_factor_before_any_page() -> None:
     assert "验证码不正确" in wrong.content.decode()
     assert client.get("/tasks/").status_code == 302
 
-    right = client.post(
-        "/accounts/second-factor/", {"code": pyotp.TOTP(officer.totp_secret).now()}
-    )
+    right = client.post("/accounts/second-factor/", {"code": pyotp.TOTP(officer.totp_secret).now()})
     assert right.status_code == 302
     assert client.get("/tasks/").status_code == 200
     assert client.get("/api/v1/cases").status_code == 200

@@ -17,7 +17,10 @@ def _append(n: int) -> None:
     for i in range(n):
         with transaction.atomic():
             audit_append(
-                actor=None, action="test.step", subject_type="thing", subject_id=i,
+                actor=None,
+                action="test.step",
+                subject_type="thing",
+                subject_id=i,
                 data={"amount": "100.00", "名称": f"第{i}步"},
             )
 
@@ -96,9 +99,13 @@ def test_audit_append_outside_transaction_refused() -> None:
 def test_audit_append_rolled_back_with_the_change() -> None:
     _append(2)
 
-    with pytest.raises(ValueError), transaction.atomic():
-        audit_append(actor=None, action="x", subject_type="y", subject_id=1)
-        raise ValueError("the change failed")
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            audit_append(actor=None, action="x", subject_type="y", subject_id=1)
+            raise ValueError("the change failed")
+
+    with pytest.raises(ValueError, match="the change failed"):
+        change_that_fails()
 
     assert AuditRecord.objects.count() == 2
     assert AuditHead.objects.get().last_seq == 2

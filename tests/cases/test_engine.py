@@ -66,16 +66,17 @@ def test_case_paused_clock_moves_due_date_by_paused_working_days(
     assert pledge.case.due_at == _end_of("2026-09-30")
 
     case = case_transition(
-        case=pledge.case, action="return", actor=officer, reason="缺少签章页",
+        case=pledge.case,
+        action="return",
+        actor=officer,
+        reason="缺少签章页",
         now=at("2026-09-29 11:00"),
     )
     assert case.paused_at == at("2026-09-29 11:00")
     assert sla_of(case, at("2026-10-20 00:00")) is Sla.PAUSED
 
     # Paused from Tue Sep 29 to Fri Oct 9: Sep 30, Oct 8, Oct 9 = 3 working days.
-    case = case_transition(
-        case=case, action="resubmit", actor=banker_a, now=at("2026-10-09 15:00")
-    )
+    case = case_transition(case=case, action="resubmit", actor=banker_a, now=at("2026-10-09 15:00"))
     assert case.paused_at is None
     assert case.paused_workdays_total == 3
     # The old due date Sep 30 + 3 working days: Oct 8, Oct 9, Oct 10 (调休 Saturday).
@@ -90,7 +91,10 @@ def test_case_transition_writes_timeline_visit_and_audit(
     audit_before = AuditRecord.objects.count()
 
     case = case_transition(
-        case=pledge.case, action="reject", actor=officer, reason="质押标的已被质押",
+        case=pledge.case,
+        action="reject",
+        actor=officer,
+        reason="质押标的已被质押",
         now=at("2026-11-03 10:00"),
     )
 
@@ -99,7 +103,10 @@ def test_case_transition_writes_timeline_visit_and_audit(
     assert case.due_at is None
     last = TimelineEntry.objects.filter(case=case).order_by("-id").first()
     assert (last.action, last.from_stage, last.to_stage, last.reason) == (
-        "reject", "review", "rejected", "质押标的已被质押",
+        "reject",
+        "review",
+        "rejected",
+        "质押标的已被质押",
     )
     visits = list(StageVisit.objects.filter(case=case).values_list("stage", "workdays_used"))
     assert visits == [("review", 1), ("rejected", None)]
@@ -119,20 +126,36 @@ def test_case_transition_writes_timeline_visit_and_audit(
     ],
 )
 def test_case_transition_refused_changes_nothing(
-    new_pledge: Any, banker_a: Any, bank_a: Any, officer: Any,
-    actor_name: str, action: str, reason: str, error: type[Exception],
+    new_pledge: Any,
+    banker_a: Any,
+    bank_a: Any,
+    officer: Any,
+    actor_name: str,
+    action: str,
+    reason: str,
+    error: type[Exception],
 ) -> None:
     actor = {"banker_a": banker_a, "officer": officer}[actor_name]
     pledge = new_pledge(banker_a, bank_a, now=at("2026-11-02 09:00"))
-    counts = (TimelineEntry.objects.count(), AuditRecord.objects.count(), StageVisit.objects.count())
+    counts = (
+        TimelineEntry.objects.count(),
+        AuditRecord.objects.count(),
+        StageVisit.objects.count(),
+    )
 
     with pytest.raises(error):
         case_transition(case=pledge.case, action=action, actor=actor, reason=reason)
 
     case = Case.objects.get(pk=pledge.case.pk)
-    assert (case.stage, case.status, case.due_at) == ("review", CaseStatus.OPEN, _end_of("2026-11-04"))
+    assert (case.stage, case.status, case.due_at) == (
+        "review",
+        CaseStatus.OPEN,
+        _end_of("2026-11-04"),
+    )
     assert counts == (
-        TimelineEntry.objects.count(), AuditRecord.objects.count(), StageVisit.objects.count()
+        TimelineEntry.objects.count(),
+        AuditRecord.objects.count(),
+        StageVisit.objects.count(),
     )
 
 
@@ -148,13 +171,13 @@ def test_case_closed_refuses_further_actions(
     assert info.value.code == "case_closed"
 
 
-def test_case_numbers_are_sequential_per_year(
-    new_pledge: Any, banker_a: Any, bank_a: Any
-) -> None:
+def test_case_numbers_are_sequential_per_year(new_pledge: Any, banker_a: Any, bank_a: Any) -> None:
     first = new_pledge(banker_a, bank_a, now=at("2026-11-02 09:00"))
     second = new_pledge(banker_a, bank_a, now=at("2026-11-02 09:05"))
     next_year = new_pledge(banker_a, bank_a, now=at("2027-01-04 09:00"))
 
     assert [first.case.number, second.case.number, next_year.case.number] == [
-        "IPR-2026-000001", "IPR-2026-000002", "IPR-2027-000001",
+        "IPR-2026-000001",
+        "IPR-2026-000002",
+        "IPR-2027-000001",
     ]

@@ -27,10 +27,20 @@ def _world(new_pledge: Any, banker_a: Any, bank_a: Any, officer: Any) -> dict[st
         "paused": new_pledge(banker_a, bank_a, now=at("2026-10-29 10:00")).case,
         "closed": new_pledge(banker_a, bank_a, now=at("2026-10-29 10:00")).case,
     }
-    case_transition(case=cases["paused"], action="return", actor=officer, reason="补正",
-                    now=at("2026-10-29 11:00"))
-    case_transition(case=cases["closed"], action="reject", actor=officer, reason="不予登记",
-                    now=at("2026-10-29 11:00"))
+    case_transition(
+        case=cases["paused"],
+        action="return",
+        actor=officer,
+        reason="补正",
+        now=at("2026-10-29 11:00"),
+    )
+    case_transition(
+        case=cases["closed"],
+        action="reject",
+        actor=officer,
+        reason="不予登记",
+        now=at("2026-10-29 11:00"),
+    )
     return {k: Case.objects.get(pk=v.pk) for k, v in cases.items()}
 
 
@@ -39,9 +49,7 @@ def test_sla_query_matches_sla_of_each_case(
 ) -> None:
     cases = _world(new_pledge, banker_a, bank_a, officer)
 
-    by_query = {
-        state: [c.number for c in case_list(officer, sla=state, now=NOW)] for state in Sla
-    }
+    by_query = {state: [c.number for c in case_list(officer, sla=state, now=NOW)] for state in Sla}
 
     numbers = {k: c.number for k, c in cases.items()}
     assert by_query == {
@@ -74,8 +82,7 @@ def test_my_tasks_overdue_first_then_by_due_date(
     bank_tasks = [c.number for c in my_tasks(banker_a, now=NOW)]
 
     assert officer_tasks == [
-        cases[k].number
-        for k in ("overdue_old", "overdue", "due_today", "due_tomorrow", "on_time")
+        cases[k].number for k in ("overdue_old", "overdue", "due_today", "due_tomorrow", "on_time")
     ]
     # The bank acts only where the case waits on it: the one returned for correction.
     assert bank_tasks == [cases["paused"].number]

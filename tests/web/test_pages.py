@@ -19,7 +19,7 @@ def test_case_page_shows_diagram_with_current_stage(
 
     page = client.get(f"/cases/{pledge.case.pk}/").content.decode()
 
-    assert '<svg' in page
+    assert "<svg" in page
     assert 'aria-current="step"' in page
     assert page.count('aria-current="step"') == 1
     assert "登记审查" in page

@@ -113,9 +113,9 @@ def pledge_done(request: HttpRequest, pledge_id: int) -> HttpResponse:
 def pledge_list(request: HttpRequest) -> HttpResponse:
     pledges = list(visible_pledges(request.user)[:200])
     for p in pledges:
-        p.stage_name = registry.get(p.case.process_code, p.case.process_version).stage(
-            p.case.stage
-        ).name_zh
+        p.stage_name = (
+            registry.get(p.case.process_code, p.case.process_version).stage(p.case.stage).name_zh
+        )
     return render(
         request,
         "finance/pledge_list.html",
