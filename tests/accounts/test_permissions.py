@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from rainforest.accounts import permissions
 from rainforest.accounts.roles import Role
+from rainforest.cases import permissions as case_permissions
 from tests.factories import OrganisationFactory, person
 
 
@@ -30,8 +31,9 @@ def world(db: None) -> dict[str, Any]:
 
 
 class _Case:
-    def __init__(self, owner_org_id: int) -> None:
+    def __init__(self, owner_org_id: int, process_code: str = "ip_pledge") -> None:
         self.owner_org_id = owner_org_id
+        self.process_code = process_code
 
 
 @pytest.mark.parametrize(
@@ -59,7 +61,7 @@ def test_permission_predicates_truth_table(
     case_of_a = _Case(world["bank_a"].pk)
 
     assert permissions.is_staff(user) is is_staff
-    assert permissions.can_view_case(user, case_of_a) is can_view_a
+    assert case_permissions.can_view_case(user, case_of_a) is can_view_a
     assert permissions.can_file_pledge(user) is can_file
     assert permissions.can_review_pledge(user) is can_review
     if needs_2fa is not None:
@@ -74,3 +76,54 @@ def test_case_roles_staff_anywhere_others_only_in_owner_org(world: dict[str, Any
     assert permissions.case_roles(users["banker_a"], case_of_a) == {Role.BANK_OFFICER}
     assert permissions.case_roles(users["banker_b"], case_of_a) == frozenset()
     assert permissions.case_roles(users["anonymous"], case_of_a) == frozenset()
+
+
+@pytest.fixture
+def restricted_process() -> Any:
+    """A restricted process only police legal officers act in, registered for the test."""
+    from rainforest.cases import registry
+    from rainforest.core.workflow import Stage, StageKind, Transition, define_process
+
+    defn = define_process(
+        code="test_restricted",
+        version=1,
+        name_zh="受限测试事项",
+        name_en="Restricted test process",
+        initial="review",
+        stages=[
+            Stage("review", "审查", "Review", StageKind.TASK, 5),
+            Stage("done", "办结", "Done", StageKind.FINAL),
+        ],
+        transitions=[
+            Transition(
+                "finish",
+                "review",
+                "done",
+                frozenset({Role.POLICE_LEGAL_OFFICER.value}),
+                "办结",
+                "Finish",
+            )
+        ],
+    )
+    registry.register(defn, number_prefix="TR", restricted=True)
+    yield defn
+    registry._registry.pop((defn.code, defn.version))
+    registry._restricted.discard(defn.code)
+
+
+@pytest.mark.parametrize(
+    ("who", "sees"),
+    [
+        ("banker_a", False),  # even in the owner organisation: no role in the process
+        ("officer", False),  # staff of another process
+        ("admin", False),  # administrators see unrestricted processes only
+        ("police", True),
+    ],
+)
+def test_restricted_process_only_its_roles_see_it(
+    world: dict[str, Any], restricted_process: Any, who: str, sees: bool
+) -> None:
+    users = {**world["users"], "police": person(Role.POLICE_LEGAL_OFFICER, OrganisationFactory())}
+    case = _Case(world["bank_a"].pk, process_code="test_restricted")
+
+    assert case_permissions.can_view_case(users[who], case) is sees

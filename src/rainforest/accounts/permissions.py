@@ -46,10 +46,6 @@ def roles_in_org(user: Any, organisation_id: int) -> frozenset[str]:
     )
 
 
-def can_view_case(user: Any, case: Any) -> bool:
-    return is_staff(user) or case.owner_org_id in org_ids(user)
-
-
 def case_roles(user: Any, case: Any) -> frozenset[str]:
     """The roles a person acts in on this case: staff roles anywhere, others in the owner org."""
     staff = _roles(user) & STAFF_ROLES

@@ -27,9 +27,9 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_safe
 
 from rainforest.accounts.models import User
-from rainforest.accounts.permissions import can_view_case
 from rainforest.audit.services import audit_append
 from rainforest.cases.models import Attachment, Case, CaseStatus
+from rainforest.cases.permissions import can_view_case
 from rainforest.core.errors import ConflictError, NotFoundError, ValidationError
 
 logger = logging.getLogger(__name__)

@@ -18,10 +18,17 @@ ActionHandler = Callable[..., Any]
 _registry: dict[tuple[str, int], ProcessDefinition] = {}
 _prefixes: dict[str, str] = {}
 _handlers: dict[str, ActionHandler] = {}
+# Processes whose cases only people acting in them may see or learn exist (e.g. police
+# enforcement requests); other staff do not see them either.
+_restricted: set[str] = set()
 
 
 def register(
-    defn: ProcessDefinition, *, number_prefix: str, handler: ActionHandler | None = None
+    defn: ProcessDefinition,
+    *,
+    number_prefix: str,
+    handler: ActionHandler | None = None,
+    restricted: bool = False,
 ) -> ProcessDefinition:
     key = (defn.code, defn.version)
     existing = _registry.get(key)
@@ -31,7 +38,28 @@ def register(
     _prefixes[defn.code] = number_prefix
     if handler is not None:
         _handlers[defn.code] = handler
+    if restricted:
+        _restricted.add(defn.code)
     return defn
+
+
+def is_restricted(code: str) -> bool:
+    return code in _restricted
+
+
+def acting_roles(code: str) -> frozenset[str]:
+    """Every role that takes some action in any version of the process."""
+    return frozenset(
+        role
+        for (c, _v), defn in _registry.items()
+        if c == code
+        for t in defn.transitions
+        for role in t.roles
+    )
+
+
+def codes() -> list[str]:
+    return sorted({c for c, _v in _registry})
 
 
 def handler(code: str) -> ActionHandler | None:
