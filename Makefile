@@ -28,7 +28,7 @@ browser-deps:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy
+	$(BIN)/mypy $(wildcard src/rainforest/core src/rainforest/*/domain.py src/rainforest/*/domain_*.py)
 
 test: $(STAMP) browser-deps lint
 	@bash scripts/test.sh
