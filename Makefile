@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint browser-deps clean
+.PHONY: demo test install lint system-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -22,15 +22,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	RAINFOREST_DEMO=1 PORT=$(PORT) $(BIN)/rainforest demo
 
-browser-deps:
-	@bash scripts/browser-deps.sh
+system-deps:
+	@bash scripts/system-deps.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy $(wildcard src/rainforest/core src/rainforest/*/domain.py src/rainforest/*/domain_*.py)
 
-test: $(STAMP) browser-deps lint
+test: $(STAMP) system-deps lint
 	@bash scripts/test.sh
 
 clean:

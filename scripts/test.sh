@@ -29,6 +29,9 @@ fi
 if [ ! -x /usr/bin/chromium ]; then
   echo "SKIPPED: browser tests, because /usr/bin/chromium is missing"
 fi
+if ! command -v pdftotext >/dev/null 2>&1; then
+  echo "SKIPPED: pdftotext checks, because poppler-utils is missing"
+fi
 if [ "$status" -ne 0 ]; then
   echo "FAILED: at least one suite failed"
 fi
