@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rainforest.procurement",
     "rainforest.enforcement",
     "rainforest.enterprises",
+    "rainforest.insights",
 ]
 
 MIDDLEWARE = [

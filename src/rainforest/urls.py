@@ -13,5 +13,6 @@ urlpatterns = [
     path("procurement/", include("rainforest.procurement.urls")),
     path("enforcement/", include("rainforest.enforcement.urls")),
     path("enterprises/", include("rainforest.enterprises.urls")),
+    path("insights/", include("rainforest.insights.urls")),
     path("", include("rainforest.web.urls")),
 ]

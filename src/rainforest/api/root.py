@@ -26,6 +26,7 @@ def _register_routers() -> None:
     from rainforest.enforcement.api import router as enforcement_router
     from rainforest.enterprises.api import router as enterprises_router
     from rainforest.finance.api import router as finance_router
+    from rainforest.insights.api import router as insights_router
     from rainforest.procurement.api import router as procurement_router
     from rainforest.programs.api import router as programs_router
 
@@ -35,6 +36,7 @@ def _register_routers() -> None:
     api.add_router("/procurement", procurement_router)
     api.add_router("/enforcement", enforcement_router)
     api.add_router("/enterprises", enterprises_router)
+    api.add_router("/insights", insights_router)
 
 
 _register_routers()
