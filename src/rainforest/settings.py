@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rainforest.enforcement",
     "rainforest.enterprises",
     "rainforest.insights",
+    "rainforest.vouchers",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("enforcement/", include("rainforest.enforcement.urls")),
     path("enterprises/", include("rainforest.enterprises.urls")),
     path("insights/", include("rainforest.insights.urls")),
+    path("vouchers/", include("rainforest.vouchers.urls")),
     path("", include("rainforest.web.urls")),
 ]
