@@ -5,15 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
 from rainforest.web.demo import DEMO_PASSWORD, seed_demo
+
+# Each module's own demo data, seeded after the shared organisations and people.
+# Every function is idempotent: it checks what is there and adds only what is missing.
+MODULE_SEEDS = [
+    "rainforest.enterprises.demo.seed_enterprises_demo",
+]
 
 
 class Command(BaseCommand):
     help = "载入演示数据（已载入则跳过） / load demo data (skipped when present)"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = seed_demo(progress=lambda msg: self.stdout.write(f"  · {msg}"))
+        def progress(msg: str) -> None:
+            self.stdout.write(f"  · {msg}")
+
+        result = seed_demo(progress=progress)
+        for path in MODULE_SEEDS:
+            import_string(path)(progress)
         if result["cases"]:
             self.stdout.write(self.style.SUCCESS(f"演示数据已载入：{result['cases']} 个办件"))
         else:
@@ -23,5 +35,6 @@ class Command(BaseCommand):
             "  officer  项目处工作人员（需动态验证码，演示模式下页面会显示）\n"
             "  bank1    深圳前海示范银行 经办人\n"
             "  bank2    南山科技示范银行 经办人\n"
+            "  firm1    深圳雨林智能科技有限公司 企业用户\n"
             "  admin    系统管理员"
         )
