@@ -60,8 +60,17 @@ _TYPE_MESSAGES = {
 }
 
 
+_SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+_WRAPPERS = {"payload", "filters"}
+
+
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
+    """``("body", "payload", "loan_amount")`` -> ``loan_amount``; ``("file", "file")`` -> ``file``."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _SOURCES:
+        parts = parts[1:]
+    if parts and parts[0] in _WRAPPERS:
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -193,7 +193,11 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, object]:
 
 @router.get("/{case_id}", response=CaseDetail, summary="办件详情 / one case")
 def get_case(request: HttpRequest, case_id: str) -> dict[str, object]:
-    return _detail(request, access_case(request.user, case_id))
+    case = access_case(request.user, case_id)
+    hook = registry.on_view(case.process_code)
+    if hook is not None:
+        hook(actor=request.user, case=case, via="cases_api")
+    return _detail(request, case)
 
 
 @router.post(

@@ -21,6 +21,8 @@ _handlers: dict[str, ActionHandler] = {}
 # Processes whose cases only people acting in them may see or learn exist (e.g. police
 # enforcement requests); other staff do not see them either.
 _restricted: set[str] = set()
+# Called on every view of a case of the process (pages and API), e.g. to audit who looked.
+_on_view: dict[str, ActionHandler] = {}
 
 
 def register(
@@ -29,6 +31,7 @@ def register(
     number_prefix: str,
     handler: ActionHandler | None = None,
     restricted: bool = False,
+    on_view: ActionHandler | None = None,
 ) -> ProcessDefinition:
     key = (defn.code, defn.version)
     existing = _registry.get(key)
@@ -40,7 +43,14 @@ def register(
         _handlers[defn.code] = handler
     if restricted:
         _restricted.add(defn.code)
+    if on_view is not None:
+        _on_view[defn.code] = on_view
     return defn
+
+
+def on_view(code: str) -> ActionHandler | None:
+    """The process's view hook, called as hook(actor=, case=, via=)."""
+    return _on_view.get(code)
 
 
 def is_restricted(code: str) -> bool:

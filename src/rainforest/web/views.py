@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rainforest.accounts.permissions import case_roles
 from rainforest.cases import registry
 from rainforest.cases.models import Notification
+from rainforest.cases.permissions import hidden_process_codes
 from rainforest.cases.selectors import Sla, access_case, case_list, due_soon_limit, my_tasks, sla_of
 from rainforest.cases.services import case_transition
 from rainforest.core.errors import DomainError
@@ -79,7 +80,11 @@ def cases(request: HttpRequest) -> HttpResponse:
             "process": process or "",
             "q": query or "",
             "sla_choices": [(s.value, SLA_NAMES[s]) for s in Sla],
-            "processes": [(d.code, d.name_zh) for d in registry.all_definitions()],
+            "processes": [
+                (d.code, d.name_zh)
+                for d in registry.all_definitions()
+                if d.code not in hidden_process_codes(request.user)
+            ],
         },
     )
 
@@ -107,6 +112,9 @@ def _case_page(
     status: int = 200,
 ) -> HttpResponse:
     case = access_case(request.user, case_id)
+    hook = registry.on_view(case.process_code)
+    if hook is not None:
+        hook(actor=request.user, case=case, via="case_page")
     defn = registry.get(case.process_code, case.process_version)
     _annotate([case])
     roles = case_roles(request.user, case)

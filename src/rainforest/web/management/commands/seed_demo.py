@@ -13,6 +13,7 @@ from rainforest.web.demo import DEMO_PASSWORD, seed_demo
 # Every function is idempotent: it checks what is there and adds only what is missing.
 MODULE_SEEDS = [
     "rainforest.enterprises.demo.seed_enterprises_demo",
+    "rainforest.enforcement.demo.seed_enforcement_demo",
 ]
 
 
@@ -36,5 +37,6 @@ class Command(BaseCommand):
             "  bank1    深圳前海示范银行 经办人\n"
             "  bank2    南山科技示范银行 经办人\n"
             "  firm1    深圳雨林智能科技有限公司 企业用户\n"
+            "  police   公安法制部门（需动态验证码）\n"
             "  admin    系统管理员"
         )
