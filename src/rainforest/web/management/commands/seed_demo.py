@@ -14,6 +14,7 @@ from rainforest.web.demo import DEMO_PASSWORD, seed_demo
 MODULE_SEEDS = [
     "rainforest.enterprises.demo.seed_enterprises_demo",
     "rainforest.enforcement.demo.seed_enforcement_demo",
+    "rainforest.procurement.demo.seed_procurement_demo",
 ]
 
 
@@ -38,5 +39,6 @@ class Command(BaseCommand):
             "  bank2    南山科技示范银行 经办人\n"
             "  firm1    深圳雨林智能科技有限公司 企业用户\n"
             "  police   公安法制部门（需动态验证码）\n"
+            "  buyer    采购单位经办人\n"
             "  admin    系统管理员"
         )
