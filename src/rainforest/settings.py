@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rainforest.enterprises",
     "rainforest.insights",
     "rainforest.vouchers",
+    "rainforest.review",
 ]
 
 MIDDLEWARE = [

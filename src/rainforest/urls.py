@@ -15,5 +15,6 @@ urlpatterns = [
     path("enterprises/", include("rainforest.enterprises.urls")),
     path("insights/", include("rainforest.insights.urls")),
     path("vouchers/", include("rainforest.vouchers.urls")),
+    path("review/", include("rainforest.review.urls")),
     path("", include("rainforest.web.urls")),
 ]

@@ -29,6 +29,7 @@ def _register_routers() -> None:
     from rainforest.insights.api import router as insights_router
     from rainforest.procurement.api import router as procurement_router
     from rainforest.programs.api import router as programs_router
+    from rainforest.review.api import router as review_router
     from rainforest.vouchers.api import router as vouchers_router
 
     api.add_router("/cases", cases_router)
@@ -39,6 +40,7 @@ def _register_routers() -> None:
     api.add_router("/enterprises", enterprises_router)
     api.add_router("/insights", insights_router)
     api.add_router("/vouchers", vouchers_router)
+    api.add_router("/review", review_router)
 
 
 _register_routers()
