@@ -19,18 +19,19 @@ mkdir -p src/rainforest/locale/en/LC_MESSAGES
   "$BIN/django-admin" makemessages -l en --no-obsolete --add-location=file \
     --ignore='__pycache__' --ignore='migrations' --ignore='locale'
 )
-# makemessages keeps entries msgmerge marked fuzzy; list them so they get checked.
+# msgmerge (run by makemessages) marks near matches fuzzy: count them and the empty ones.
 fuzzy=$(msgattrib --only-fuzzy --no-wrap "$PO" | grep -c '^msgid ' || true)
 untranslated=$(msgattrib --untranslated --no-wrap "$PO" | grep -c '^msgid ' || true)
 # Each count includes the header entry when non-zero.
 [ "$fuzzy" -gt 0 ] && fuzzy=$((fuzzy - 1))
 [ "$untranslated" -gt 0 ] && untranslated=$((untranslated - 1))
+# Compiling needs no settings, so it works even while an app fails to import.
 (
   cd src/rainforest
-  "$BIN/django-admin" compilemessages -l en --ignore='.venv'
+  env -u DJANGO_SETTINGS_MODULE "$BIN/django-admin" compilemessages -l en
 )
 echo "$PO: $(grep -c '^msgid ' "$PO") entries (header included), $untranslated untranslated, $fuzzy fuzzy"
 if [ "${1:-}" = "--check" ] && [ $((untranslated + fuzzy)) -gt 0 ]; then
-  echo "FAILED: translate the entries above (msgattrib --untranslated / --only-fuzzy $PO)"
+  echo "FAILED: list them with: msgattrib --untranslated $PO; msgattrib --only-fuzzy $PO"
   exit 1
 fi
