@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import select_template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,12 +27,18 @@ from rainforest.core.errors import DomainError
 from rainforest.core.workflow import render_svg
 
 SLA_NAMES = {
-    Sla.ON_TIME: "按时",
-    Sla.DUE_SOON: "临期",
-    Sla.OVERDUE: "超期",
-    Sla.PAUSED: "暂停计时（待补正）",
-    Sla.CLOSED: "已办结",
+    Sla.ON_TIME: gettext_lazy("按时"),
+    Sla.DUE_SOON: gettext_lazy("临期"),
+    Sla.OVERDUE: gettext_lazy("超期"),
+    Sla.PAUSED: gettext_lazy("暂停计时（待补正）"),
+    Sla.CLOSED: gettext_lazy("已办结"),
 }
+
+
+def name_of(thing: Any) -> str:
+    """A stage's, transition's or process's name in the page's language."""
+    english = (get_language() or "").startswith("en")
+    return str(thing.name_en if english else thing.name_zh)
 
 
 def _annotate(cases: list[Any]) -> list[Any]:
@@ -42,8 +48,8 @@ def _annotate(cases: list[Any]) -> list[Any]:
         defn = registry.get(case.process_code, case.process_version)
         case.sla = sla_of(case, now, soon)
         case.sla_name = SLA_NAMES[case.sla]
-        case.stage_name = defn.stage(case.stage).name_zh
-        case.process_name = defn.name_zh
+        case.stage_name = name_of(defn.stage(case.stage))
+        case.process_name = name_of(defn)
     return cases
 
 
@@ -81,7 +87,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             "q": query or "",
             "sla_choices": [(s.value, SLA_NAMES[s]) for s in Sla],
             "processes": [
-                (d.code, d.name_zh)
+                (d.code, name_of(d))
                 for d in registry.all_definitions()
                 if d.code not in hidden_process_codes(request.user)
             ],
@@ -94,7 +100,10 @@ def _durations(case: Any) -> dict[str, str]:
     for visit in case.visits.all():
         if visit.workdays_used is not None:
             used[visit.stage] = used.get(visit.stage, 0) + visit.workdays_used
-    return {stage: f"用时 {days} 个工作日" for stage, days in used.items()}
+    return {
+        stage: ngettext("用时 %(n)d 个工作日", "用时 %(n)d 个工作日", days) % {"n": days}
+        for stage, days in used.items()
+    }
 
 
 @login_required
@@ -118,11 +127,15 @@ def _case_page(
     defn = registry.get(case.process_code, case.process_version)
     _annotate([case])
     roles = case_roles(request.user, case)
-    actions = [t for t in defn.transitions_from(case.stage) if t.roles & roles]
+    actions = [
+        {"action": t.action, "requires_reason": t.requires_reason, "name": name_of(t)}
+        for t in defn.transitions_from(case.stage)
+        if t.roles & roles
+    ]
     svg = render_svg(defn, current=case.stage, durations=_durations(case))
     # The timeline stores codes; people read the process's own names for them.
-    stage_names = {s.code: s.name_zh for s in defn.stages}
-    action_names = {"open": _("提交"), **{t.action: t.name_zh for t in defn.transitions}}
+    stage_names = {s.code: name_of(s) for s in defn.stages}
+    action_names = {"open": _("提交"), **{t.action: name_of(t) for t in defn.transitions}}
     timeline = list(case.timeline.select_related("actor"))
     for entry in timeline:
         entry.action_name = action_names.get(entry.action, entry.action)
