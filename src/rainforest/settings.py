@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rainforest.insights",
     "rainforest.vouchers",
     "rainforest.review",
+    "rainforest.portrait",
 ]
 
 MIDDLEWARE = [

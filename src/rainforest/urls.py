@@ -16,5 +16,6 @@ urlpatterns = [
     path("insights/", include("rainforest.insights.urls")),
     path("vouchers/", include("rainforest.vouchers.urls")),
     path("review/", include("rainforest.review.urls")),
+    path("portrait/", include("rainforest.portrait.urls")),
     path("", include("rainforest.web.urls")),
 ]

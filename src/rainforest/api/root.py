@@ -27,6 +27,7 @@ def _register_routers() -> None:
     from rainforest.enterprises.api import router as enterprises_router
     from rainforest.finance.api import router as finance_router
     from rainforest.insights.api import router as insights_router
+    from rainforest.portrait.api import router as portrait_router
     from rainforest.procurement.api import router as procurement_router
     from rainforest.programs.api import router as programs_router
     from rainforest.review.api import router as review_router
@@ -41,6 +42,7 @@ def _register_routers() -> None:
     api.add_router("/insights", insights_router)
     api.add_router("/vouchers", vouchers_router)
     api.add_router("/review", review_router)
+    api.add_router("/portrait", portrait_router)
 
 
 _register_routers()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PortraitConfig(AppConfig):
+    name = "rainforest.portrait"
+    label = "portrait"
