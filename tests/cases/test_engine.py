@@ -181,3 +181,22 @@ def test_case_numbers_are_sequential_per_year(new_pledge: Any, banker_a: Any, ba
         "IPR-2026-000002",
         "IPR-2027-000001",
     ]
+
+
+def test_case_time_limits_override_the_definition_for_one_case(
+    new_pledge: Any, banker_a: Any, bank_a: Any, officer: Any
+) -> None:
+    from rainforest.cases.services import case_open
+
+    case = case_open(
+        process_code="ip_pledge",
+        actor=banker_a,
+        owner_org=bank_a,
+        title="五个工作日的审查",
+        now=at("2026-11-02 09:00"),
+        time_limits={"review": 5},
+    )
+    default = new_pledge(banker_a, bank_a, now=at("2026-11-02 09:00"))
+
+    assert case.due_at == _end_of("2026-11-09")
+    assert default.case.due_at == _end_of("2026-11-04")

@@ -40,11 +40,19 @@ def _next_number(process_code: str, now: datetime) -> str:
     return f"{prefix}-{year}-{counter.last:06d}"
 
 
-def _apply_effects(case: Case, effects: tuple[Any, ...], now: datetime) -> None:
+def _apply_effects(
+    case: Case,
+    effects: tuple[Any, ...],
+    now: datetime,
+    time_limits: Mapping[str, int] | None = None,
+) -> None:
     calendar = get_calendar()
     for effect in effects:
         if isinstance(effect, workflow.StartClock):
-            answer = calendar.end_of_workday_after(now, effect.time_limit_workdays)
+            # A module may set a stage's limit per subject (a call's own time limits);
+            # the definition's limit is the default.
+            limit = (time_limits or {}).get(effect.stage, effect.time_limit_workdays)
+            answer = calendar.end_of_workday_after(now, limit)
             case.due_at = answer.value
             case.due_provisional = answer.provisional
             case.due_soon_notified_at = None
@@ -114,8 +122,13 @@ def case_open(
     title: str,
     now: datetime | None = None,
     data: Mapping[str, Any] | None = None,
+    time_limits: Mapping[str, int] | None = None,
 ) -> Case:
-    """Start a case in the process's initial stage (one transaction with the caller's)."""
+    """Start a case in the process's initial stage (one transaction with the caller's).
+
+    ``time_limits`` (stage code -> working days) overrides the definition's limits for
+    this case when a clock starts; stages without a limit in the definition get none.
+    """
     now = now or timezone.now()
     defn = registry.get(process_code)
     with transaction.atomic():
@@ -132,7 +145,7 @@ def case_open(
             stage_entered_at=now,
         )
         _state, effects = workflow.start_case(defn)
-        _apply_effects(case, effects, now)
+        _apply_effects(case, effects, now, time_limits)
         case.save()
         StageVisit.objects.create(case=case, stage=case.stage, entered_at=now)
         TimelineEntry.objects.create(
@@ -171,8 +184,12 @@ def case_transition(
     data: Mapping[str, Any] | None = None,
     decision: Mapping[str, Any] | None = None,
     now: datetime | None = None,
+    time_limits: Mapping[str, int] | None = None,
 ) -> Case:
-    """Move a case by ``action``: role, guard, due date, timeline and audit in one transaction."""
+    """Move a case by ``action``: role, guard, due date, timeline and audit in one transaction.
+
+    ``time_limits`` as for :func:`case_open`.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -191,7 +208,7 @@ def case_transition(
         from_stage = locked.stage
         _enter_stage(locked, outcome.new_state.stage, now)
         locked.paused_from = outcome.new_state.paused_from or ""
-        _apply_effects(locked, outcome.effects, now)
+        _apply_effects(locked, outcome.effects, now, time_limits)
         if decision is not None:
             locked.decision = dict(decision)
         locked.save()
