@@ -9,6 +9,10 @@ A *hold* (冻结) reserves part of an account's available amount without moving 
 then captured (the held money is posted to another account, in full or in part, the
 rest released) or released, exactly once.
 
+A *sweep* (结转) moves whatever an account has available, decided under the lock, to another
+account: an expired voucher's remainder back to its budget. Nothing is posted when nothing
+is available.
+
 Every operation carries an idempotency key. Repeating a key with the same request returns
 the first result and changes nothing; repeating it with a different request is refused.
 A request's *fingerprint* (a hash of its canonical form) is what "the same" means.
@@ -52,9 +56,11 @@ __all__ = [
     "hold_fingerprint",
     "ledger_amount",
     "plan_capture",
+    "plan_sweep",
     "positive_amount",
     "post_fingerprint",
     "release_fingerprint",
+    "sweep_fingerprint",
     "validate_account_code",
     "validate_entries",
     "validate_key",
@@ -372,6 +378,27 @@ def check_release(hold: HoldState) -> None:
     _check_open(hold)
 
 
+def plan_sweep(source: AccountState, to_account: str) -> tuple[Entry, Entry] | None:
+    """The two entries that move all of ``source``'s available amount, or None if there is none.
+
+    Held money stays where it is: it belongs to a hold that is still to be captured or
+    released. An account that may go negative has nothing to sweep once it is at or
+    below zero.
+    """
+    validate_account_code(to_account, field="to_account")
+    if to_account == source.code:
+        raise ValidationError(
+            f"结转的目标账户不能是账户「{source.code}」本身。",
+            f"An account cannot be swept into itself ('{source.code}').",
+            field="to_account",
+            code="ledger_sweep_same_account",
+        )
+    available = source.available
+    if available <= 0:
+        return None
+    return Entry(source.code, -available), Entry(to_account, available)
+
+
 # --- idempotency ------------------------------------------------------------------------
 
 
@@ -400,6 +427,11 @@ def capture_fingerprint(hold_id: str, to_account: str, amount: Decimal) -> str:
 
 def release_fingerprint(hold_id: str) -> str:
     return _fingerprint("release", {"hold": hold_id})
+
+
+def sweep_fingerprint(from_account: str, to_account: str, memo: str) -> str:
+    """The amount is not part of the request: it is whatever is available when it runs."""
+    return _fingerprint("sweep", {"from": from_account, "to": to_account, "memo": memo})
 
 
 def check_replay(key: str, stored_fingerprint: str, fingerprint: str) -> None:
@@ -566,6 +598,26 @@ class MemoryLedger:
         self._apply(posting)
         self._holds[hold.id] = replace(hold, status="captured", captured_amount=take)
         self._operations[key] = _Operation(fingerprint, posting=posting, hold_id=hold.id)
+        return posting
+
+    def sweep(self, key: str, from_account: str, to_account: str, memo: str = "") -> Posting | None:
+        """Move all of ``from_account``'s available amount to ``to_account``; None if none."""
+        validate_key(key)
+        validate_memo(memo)
+        validate_account_code(from_account, field="from_account")
+        validate_account_code(to_account, field="to_account")
+        fingerprint = sweep_fingerprint(from_account, to_account, memo)
+        op = self._replay(key, fingerprint)
+        if op is not None:
+            return op.posting
+        source = self._account(from_account)
+        if to_account not in self._accounts:
+            raise account_unknown(to_account)
+        entries = plan_sweep(source.state(), to_account)
+        posting = None if entries is None else Posting(key, entries, memo)
+        if posting is not None:
+            self._apply(posting)
+        self._operations[key] = _Operation(fingerprint, posting=posting)
         return posting
 
     def release(self, key: str, hold_id: str) -> HoldState:

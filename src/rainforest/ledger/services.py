@@ -40,9 +40,11 @@ from rainforest.core.ledger import (
     check_replay,
     hold_fingerprint,
     plan_capture,
+    plan_sweep,
     positive_amount,
     post_fingerprint,
     release_fingerprint,
+    sweep_fingerprint,
     validate_account_code,
     validate_entries,
     validate_key,
@@ -66,6 +68,7 @@ __all__ = [
     "ledger_hold",
     "ledger_post",
     "ledger_release",
+    "ledger_sweep",
 ]
 
 T = TypeVar("T")
@@ -457,5 +460,68 @@ def ledger_release(*, key: str, hold: LedgerHold | int, actor: Any = None) -> Le
             data={"key": key, "hold": row.key, "amount": str(row.amount)},
         )
         return row
+
+    return _idempotent(key, fingerprint, replay, write)
+
+
+# --- sweeps -------------------------------------------------------------------------------
+
+
+def ledger_sweep(
+    *,
+    key: str,
+    from_account: LedgerAccount | str,
+    to_account: LedgerAccount | str,
+    memo: str = "",
+    actor: Any = None,
+) -> LedgerPosting | None:
+    """Move all of ``from_account``'s available amount to ``to_account`` (结转).
+
+    The amount is read under the account locks, so a concurrent spend either finishes
+    before (and the sweep moves what is left) or waits and then finds nothing. Open holds
+    stay. Returns the posting, or None when nothing was available (the key is still
+    recorded, so a retry returns None again rather than sweeping money that arrived later).
+    Recorded as a ``post`` operation: a sweep is a posting whose amount the ledger chose.
+    """
+    validate_key(key)
+    validate_memo(memo)
+    from_code = validate_account_code(_account_code(from_account), field="from_account")
+    to_code = validate_account_code(_account_code(to_account), field="to_account")
+    fingerprint = sweep_fingerprint(from_code, to_code, memo)
+
+    def replay(op: LedgerOperation) -> LedgerPosting | None:
+        return op.posting
+
+    def write() -> LedgerPosting | None:
+        accounts = _lock_accounts([from_code, to_code])
+        op = _find_operation(key, fingerprint)
+        if op is not None:
+            return replay(op)
+        for code in (from_code, to_code):
+            if code not in accounts:
+                raise account_unknown(code)
+        entries = plan_sweep(_state(accounts[from_code]), to_code)
+        posting = None
+        if entries is not None:
+            posting = _write_posting(
+                key=key, entries=entries, memo=memo, accounts=accounts, actor=actor
+            )
+        _record_operation(
+            key=key, kind=OperationKind.POST, fingerprint=fingerprint, actor=actor, posting=posting
+        )
+        audit_append(
+            actor=actor,
+            action="ledger.sweep",
+            subject_type="ledger_account",
+            subject_id=from_code,
+            data={
+                "key": key,
+                "memo": memo,
+                "to_account": to_code,
+                "amount": str(entries[1].amount) if entries else "0.00",
+                "posting": posting.pk if posting else None,
+            },
+        )
+        return posting
 
     return _idempotent(key, fingerprint, replay, write)

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from rainforest.web.navigation import links_for, public_links
+
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
@@ -17,4 +19,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         from rainforest.cases.models import Notification
 
         unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
-    return {"nav_roles": roles, "unread_count": unread}
+    return {
+        "nav_roles": roles,
+        "unread_count": unread,
+        "nav_links": links_for(roles),
+        "public_links": public_links(),
+    }

@@ -7,6 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("tasks/", views.tasks, name="tasks"),
+    path("services/", views.services, name="services"),
     path("cases/", views.cases, name="cases"),
     path("cases/<int:case_id>/", views.case_detail, name="case"),
     path("cases/<int:case_id>/act/", views.case_act, name="case_act"),

@@ -60,6 +60,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html")
 
 
+@require_GET
+def services(request: HttpRequest) -> HttpResponse:
+    """Every service this person may use, and the public ones."""
+    return render(request, "web/services.html")
+
+
 @login_required
 @require_GET
 def tasks(request: HttpRequest) -> HttpResponse:

@@ -15,6 +15,7 @@ MODULE_SEEDS = [
     "rainforest.enterprises.demo.seed_enterprises_demo",
     "rainforest.enforcement.demo.seed_enforcement_demo",
     "rainforest.procurement.demo.seed_procurement_demo",
+    "rainforest.vouchers.demo.seed_vouchers_demo",
 ]
 
 
@@ -40,5 +41,6 @@ class Command(BaseCommand):
             "  firm1    深圳雨林智能科技有限公司 企业用户\n"
             "  police   公安法制部门（需动态验证码）\n"
             "  buyer    采购单位经办人\n"
+            "  ai1      申领服务券的企业用户；provider1 服务商\n"
             "  admin    系统管理员"
         )
