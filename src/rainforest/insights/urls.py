@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401 -- routes are added as the module grows
+from django.urls import path
+
+from rainforest.insights import views
 
 app_name = "insights"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("cycle-times.xlsx", views.export_xlsx, name="export_xlsx"),
+]

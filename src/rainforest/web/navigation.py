@@ -60,6 +60,8 @@ LINKS = [
     # Enterprises
     Link(_("企业库"), "/enterprises/", _r("programme_officer", "administrator")),
     Link(_("我的企业"), "/enterprises/mine/", _r("applicant")),
+    # Leadership
+    Link(_("周期分析"), "/insights/", _r("programme_officer", "administrator")),
     # Public services
     Link(_("申请指南"), "/programs/public/calls/", None),
     Link(_("中小企业预留份额测算"), "/procurement/public/set-aside/", None),
