@@ -18,6 +18,7 @@ COMMANDS = {
     "sla": "时限：tick 发送提醒并标记超期 / reminders and overdue marking",
     "serve": "启动 Web 服务 / serve the platform",
     "enterprises": "企业库：import FILE 从 .xlsx 导入 / enterprise registry import",
+    "review": "专家评审：verify-draw ID | remind | replace-overdue / expert review",
 }
 
 

@@ -92,6 +92,20 @@ def _mark_one(case_id: int, mark: _Mark, state_q: Q, now: datetime) -> bool:
     return True
 
 
+# Other deadlines a module keeps (e.g. milestone reports) are checked in the same tick:
+# each hook is called as hook(now=...) after the cases, and returns a printable report.
+_tick_hooks: list[Callable[..., object]] = []
+
+
+def register_tick_hook(hook: Callable[..., object]) -> None:
+    if hook not in _tick_hooks:
+        _tick_hooks.append(hook)
+
+
+def tick_hooks() -> list[Callable[..., object]]:
+    return list(_tick_hooks)
+
+
 def sla_tick(*, now: datetime | None = None, progress: Progress | None = None) -> SlaTickReport:
     """Remind the people who act next on cases due soon and mark overdue cases, once each."""
     now = now or timezone.now()

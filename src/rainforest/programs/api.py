@@ -883,3 +883,11 @@ def review_reject(request: HttpRequest, application_id: int, payload: ReasonIn) 
         reason=payload.reason,
     )
     return _reload(request, application_id)
+
+
+from rainforest.programs.api_decision import decision_router  # noqa: E402 -- mounted last
+
+router.add_router("", decision_router)
+from rainforest.programs.api_execution import router as execution_router  # noqa: E402 -- mounted last
+
+router.add_router("", execution_router)

@@ -1,9 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from rainforest.programs.views import applications, calls, proposals, public
 
 app_name = "programs"
 urlpatterns = [
+    path("", include("rainforest.programs.urls_decision")),
+    path("", include("rainforest.programs.urls_execution")),
     # Anyone, without signing in
     path("public/calls/", public.call_list, name="public_call_list"),
     path("public/calls/<int:call_id>/", public.call_detail, name="public_call_detail"),

@@ -41,6 +41,9 @@ LINKS = [
     Link(_("项目建议"), "/programs/proposals/", _r("applicant", "programme_officer")),
     Link(_("指南管理"), "/programs/calls/", _r("programme_officer")),
     Link(_("项目建议征集"), "/programs/windows/", _r("programme_officer")),
+    Link(_("项目执行"), "/programs/projects/", _r("applicant", "programme_officer")),
+    Link(_("国家项目配套"), "/programs/national/", _r("applicant", "programme_officer")),
+    Link(_("创新联合体"), "/programs/consortia/", _r("applicant", "programme_officer")),
     # Finance
     Link(_("知识产权质押登记"), "/finance/pledges/", _r("bank_officer", "programme_officer")),
     Link(_("新建质押登记"), "/finance/pledges/new/", _r("bank_officer")),
@@ -52,6 +55,10 @@ LINKS = [
     Link(_("服务券审核"), "/vouchers/staff/", _r("programme_officer")),
     Link(_("服务券结算"), "/vouchers/staff/settlements/", _r("programme_officer")),
     Link(_("服务券监管"), "/vouchers/staff/oversight/", _r("programme_officer", "administrator")),
+    # Expert review
+    Link(_("专家评审"), "/review/", _r("programme_officer", "expert")),
+    Link(_("专家库"), "/review/experts/", _r("programme_officer")),
+    Link(_("申请成为评审专家"), "/review/register/", _r("applicant")),
     # Enforcement
     Link(_("异地办案协作"), "/enforcement/requests/", _r("police_legal_officer")),
     Link(_("协作月度报告"), "/enforcement/reports/monthly/", _r("police_legal_officer")),
@@ -64,6 +71,8 @@ LINKS = [
     Link(_("周期分析"), "/insights/", _r("programme_officer", "administrator")),
     # Public services
     Link(_("申请指南"), "/programs/public/calls/", None),
+    Link(_("拟立项公示"), "/programs/public/notices/", None),
+    Link(_("揭榜挂帅榜单"), "/programs/public/challenges/", None),
     Link(_("中小企业预留份额测算"), "/procurement/public/set-aside/", None),
     Link(_("高企自评"), "/enterprises/public/hnte-check/", None),
     Link(_("研发费用加计扣除"), "/enterprises/public/rd-deduction/", None),

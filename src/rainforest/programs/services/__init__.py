@@ -23,6 +23,7 @@ from rainforest.programs.services.calls import (
     call_publish,
     call_update,
 )
+from rainforest.programs.services.decision import review_results_receive
 from rainforest.programs.services.formal_review import (
     application_facts,
     application_resubmit,
@@ -69,5 +70,6 @@ __all__ = [
     "proposal_decide",
     "proposal_group",
     "proposal_submit",
+    "review_results_receive",
     "window_open",
 ]

@@ -14,6 +14,7 @@ from rainforest.accounts.models import User
 from rainforest.cases.models import Case
 from rainforest.cases.services import case_transition
 from rainforest.programs.models import Application, Proposal
+from rainforest.programs.services.modes_handlers import EXECUTION_ACTIONS, execution_act
 
 
 def application_act(
@@ -32,6 +33,10 @@ def application_act(
         fr.application_resubmit(actor=actor, application=application, now=now)
     elif action == "lapse":
         fr.correction_lapse(actor=actor, application=application, reason=reason, now=now)
+    elif action in DECISION_ACTIONS:
+        decision_act(application=application, action=action, actor=actor, reason=reason, now=now)
+    elif action in EXECUTION_ACTIONS:
+        execution_act(application=application, action=action, actor=actor, now=now)
     else:
         case_transition(
             case=case,
@@ -53,6 +58,53 @@ def proposal_act(
         proposal = Proposal.objects.get(case=case)
         proposal_decide(
             actor=actor, proposal=proposal, accept=action == "accept", reason=reason, now=now
+        )
+    else:
+        case_transition(case=case, action=action, actor=actor, reason=reason, now=now)
+    return Case.objects.get(pk=case.pk)
+
+
+# Stages 6-9: actions whose service checks more than the engine can (scores complete, the
+# notice over and settled, both signatures). ``propose`` and ``not_fund`` belong to the
+# decision list (services.notice.notice_publish), which moves every ranked case at once.
+DECISION_ACTIONS = frozenset({"finish_review", "propose", "not_fund", "close_notice", "start"})
+
+
+def decision_act(
+    *, application: Application, action: str, actor: User, reason: str, now: datetime | None
+) -> None:
+    from rainforest.core.errors import ConflictError
+    from rainforest.programs.services import contract, decision, notice
+
+    if action == "finish_review":
+        decision.expert_review_finish(actor=actor, application=application, now=now)
+    elif action == "close_notice":
+        listed = notice.notice_of(application)
+        if listed is None:
+            raise ConflictError("该申请未经社会公示", "The application was not on a notice")
+        notice.notice_close(actor=actor, notice=listed, now=now)
+    elif action == "start":
+        contract.project_start(actor=actor, application=application, now=now)
+    else:
+        raise ConflictError(
+            "请在「排序及资助决策」页面发布拟立项名单：名单中的申请一并办理。",
+            "Publish the proposed list from the ranking page: it moves every ranked "
+            "application at once.",
+            code="use_decision_list",
+        )
+
+
+def objection_act(
+    *, case: Case, action: str, actor: User, reason: str = "", now: datetime | None = None
+) -> Case:
+    """Uphold or dismiss an objection through its service (the outcome is published)."""
+    from rainforest.programs.models import Objection
+    from rainforest.programs.services.notice import objection_settle
+
+    if action in ("uphold", "dismiss"):
+        objection = Objection.objects.get(case=case)
+        objection_settle(
+            actor=actor, objection=objection, upheld=action == "uphold", reason=reason, now=now
         )
     else:
         case_transition(case=case, action=action, actor=actor, reason=reason, now=now)

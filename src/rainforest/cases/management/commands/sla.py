@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from rainforest.cases.sla import sla_tick
+from rainforest.cases.sla import sla_tick, tick_hooks
 
 
 def parse_moment(raw: str) -> datetime:
@@ -75,6 +75,8 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
+        for hook in tick_hooks():
+            self.stdout.write(f"  · {hook(now=now)}")
         self.stdout.write(
             self.style.SUCCESS(
                 f"完成 / done: 临期提醒 {report.due_soon_sent} 件 / due-soon reminders"
