@@ -349,3 +349,40 @@ def test_mine_query_count_does_not_grow(
 
 
 QUERIES_MINE = 9
+
+
+def test_staff_page_suspends_a_provider_with_its_reason(
+    client: Client, officer: Any, provider: Any
+) -> None:
+    from rainforest.audit.models import AuditRecord
+    from rainforest.vouchers.models import Provider, ProviderStatus
+
+    sign_in(client, officer)
+    url = f"/vouchers/staff/providers/{provider.pk}/suspend/"
+    assert provider.organisation.name in client.get("/vouchers/staff/").content.decode()
+
+    refused = client.post(url, {"reason": "  "}, follow=True)
+    assert Provider.objects.get(pk=provider.pk).status == ProviderStatus.APPROVED
+    assert "暂停理由" in refused.content.decode()
+
+    client.post(url, {"reason": "发票与实际服务不符"})
+
+    suspended = Provider.objects.get(pk=provider.pk)
+    assert (suspended.status, suspended.suspended_reason) == (
+        ProviderStatus.SUSPENDED,
+        "发票与实际服务不符",
+    )
+    assert AuditRecord.objects.filter(action="vouchers.provider_suspend").count() == 1
+
+
+def test_provider_suspend_page_is_not_found_for_others(
+    client: Client, provider: Any, provider_user: Any
+) -> None:
+    from rainforest.vouchers.models import Provider, ProviderStatus
+
+    sign_in(client, provider_user)
+
+    response = client.post(f"/vouchers/staff/providers/{provider.pk}/suspend/", {"reason": "x"})
+
+    assert response.status_code == 404
+    assert Provider.objects.get(pk=provider.pk).status == ProviderStatus.APPROVED

@@ -29,6 +29,11 @@ urlpatterns = [
     ),
     # staff
     path("staff/", views.staff_home, name="staff_home"),
+    path(
+        "staff/providers/<int:provider_id>/suspend/",
+        views.staff_provider_suspend,
+        name="staff_provider_suspend",
+    ),
     path("staff/expire-due/", views.staff_expire_due, name="staff_expire_due"),
     path("staff/settlements/", views.staff_settlements, name="staff_settlements"),
     path(

@@ -370,6 +370,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "providers": list(
                 selectors.visible_providers(request.user).filter(status=ProviderStatus.PENDING)
             ),
+            "registered": list(
+                selectors.visible_providers(request.user).filter(status=ProviderStatus.APPROVED)
+            ),
             "applications": list(selectors.pending_applications()[:200]),
             "budgets": selectors.budget_figures(),
             "expired_due": selectors.visible_vouchers(request.user)
@@ -377,6 +380,27 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             .count(),
         },
     )
+
+
+@login_required
+@require_POST
+def staff_provider_suspend(request: HttpRequest, provider_id: int) -> HttpResponse:
+    """Staff suspend a registered provider, with the reason, from the staff page."""
+    _staff(request)
+    provider = selectors.visible_providers(request.user).filter(pk=provider_id).first()
+    if provider is None:
+        raise Http404
+    try:
+        services.provider_suspend(
+            provider=provider, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message(get_language() or "zh-hans"))
+    else:
+        messages.success(
+            request, _("已暂停服务商：%(name)s") % {"name": provider.organisation.name}
+        )
+    return redirect("vouchers:staff_home")
 
 
 @login_required
