@@ -230,6 +230,8 @@ def test_sla_command_tick_prints_summary(case: Case) -> None:
     assert lines == [
         "检查办理时限 / checking time limits as of 2026-10-08T09:00+08:00 ...",
         "已处理 / processed 1/1",
+        # Modules' own deadlines are checked in the same tick (programmes' milestones).
+        "  · 项目里程碑 / milestone reports: 临期提醒 0 件 / due soon 0; 超期提醒 0 件 / overdue 0",
         "完成 / done: 临期提醒 1 件 / due-soon reminders 1; 超期标记 0 件 / overdue marked 0",
     ]
 

@@ -38,6 +38,12 @@ class MilestoneTickReport:
     due_soon_sent: int
     overdue_sent: int
 
+    def __str__(self) -> str:
+        return (
+            f"项目里程碑 / milestone reports: 临期提醒 {self.due_soon_sent} 件 / due soon"
+            f" {self.due_soon_sent}; 超期提醒 {self.overdue_sent} 件 / overdue {self.overdue_sent}"
+        )
+
 
 def _message(report: MilestoneReport, kind: str) -> tuple[str, str]:
     number = report.project.number
