@@ -25,3 +25,6 @@ class ProgramsConfig(AppConfig):
 
         # `rainforest sla tick` also reminds undertakers of milestone reports due.
         register_tick_hook(milestone_reminders_tick)
+        from rainforest.programs.insights_hooks import register_insights
+
+        register_insights()  # the leadership dashboard's span and filters for programmes

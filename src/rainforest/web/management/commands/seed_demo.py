@@ -12,6 +12,7 @@ from rainforest.web.demo import DEMO_PASSWORD, seed_demo
 # Each module's own demo data, seeded after the shared organisations and people.
 # Every function is idempotent: it checks what is there and adds only what is missing.
 MODULE_SEEDS = [
+    "rainforest.programs.demo.seed_programs_demo",
     "rainforest.enterprises.demo.seed_enterprises_demo",
     "rainforest.enforcement.demo.seed_enforcement_demo",
     "rainforest.procurement.demo.seed_procurement_demo",
@@ -42,5 +43,6 @@ class Command(BaseCommand):
             "  police   公安法制部门（需动态验证码）\n"
             "  buyer    采购单位经办人\n"
             "  ai1      申领服务券的企业用户；provider1 服务商\n"
+            "  rd_applicant1 … rd_applicant8  项目申请人\n"
             "  admin    系统管理员"
         )
