@@ -13,6 +13,7 @@ from rainforest.web.demo import DEMO_PASSWORD, seed_demo
 # Every function is idempotent: it checks what is there and adds only what is missing.
 MODULE_SEEDS = [
     "rainforest.programs.demo.seed_programs_demo",
+    "rainforest.review.demo.seed_review_demo",
     "rainforest.enterprises.demo.seed_enterprises_demo",
     "rainforest.enforcement.demo.seed_enforcement_demo",
     "rainforest.procurement.demo.seed_procurement_demo",
@@ -43,6 +44,6 @@ class Command(BaseCommand):
             "  police   公安法制部门（需动态验证码）\n"
             "  buyer    采购单位经办人\n"
             "  ai1      申领服务券的企业用户；provider1 服务商\n"
-            "  rd_applicant1 … rd_applicant8  项目申请人\n"
+            "  rd_applicant1 … rd_applicant8  项目申请人；expert01 评审专家\n"
             "  admin    系统管理员"
         )
