@@ -19,6 +19,7 @@ COMMANDS = {
     "serve": "启动 Web 服务 / serve the platform",
     "enterprises": "企业库：import FILE 从 .xlsx 导入 / enterprise registry import",
     "review": "专家评审：verify-draw ID | remind | replace-overdue / expert review",
+    "portrait": "科技初创通画像：run | fit | generate / credit portraits",
 }
 
 

@@ -55,6 +55,12 @@ LINKS = [
     Link(_("服务券审核"), "/vouchers/staff/", _r("programme_officer")),
     Link(_("服务券结算"), "/vouchers/staff/settlements/", _r("programme_officer")),
     Link(_("服务券监管"), "/vouchers/staff/oversight/", _r("programme_officer", "administrator")),
+    # Credit portraits
+    Link(_("本企业信用画像"), "/portrait/mine/", _r("applicant")),
+    Link(_("企业信用画像"), "/portrait/bank/", _r("bank_officer")),
+    Link(_("授信统计"), "/portrait/dashboard/", _r("bank_officer", "programme_officer")),
+    Link(_("画像运行记录"), "/portrait/runs/", _r("data_officer", "administrator")),
+    Link(_("名称关联待确认"), "/portrait/links/", _r("data_officer", "administrator")),
     # Expert review
     Link(_("专家评审"), "/review/", _r("programme_officer", "expert")),
     Link(_("专家库"), "/review/experts/", _r("programme_officer")),

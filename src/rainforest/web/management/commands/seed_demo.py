@@ -18,6 +18,7 @@ MODULE_SEEDS = [
     "rainforest.enforcement.demo.seed_enforcement_demo",
     "rainforest.procurement.demo.seed_procurement_demo",
     "rainforest.vouchers.demo.seed_vouchers_demo",
+    "rainforest.portrait.demo.seed_portrait_demo",  # after enterprises: it needs firm1
 ]
 
 
