@@ -37,7 +37,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -51,6 +50,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from cases_list import machine  # the same machine description as every benchmark
 from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -445,41 +445,6 @@ def summary(ms: list[float]) -> dict[str, float]:
 
 
 # -- the report ---------------------------------------------------------------------------
-
-
-def machine(database: str) -> dict[str, Any]:
-    import django
-    from django.db import connection
-
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    ram_gib = None
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("select sqlite_version()")
-            db_version = f"SQLite {cursor.fetchone()[0]}"
-        else:
-            cursor.execute("show server_version")
-            db_version = f"PostgreSQL {cursor.fetchone()[0]}"
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "ram_gib": ram_gib,
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "database": db_version,
-        "database_kind": database,
-        # Other work on the machine inflates every timing alike; the ratios hold better.
-        "load_average_1m": round(os.getloadavg()[0], 2),
-    }
 
 
 def write_report(result: dict[str, Any], suffix: str) -> Path:
