@@ -17,7 +17,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from rainforest.review.domain import CriterionWeight, ReviewItem, default_criteria
+from rainforest.review.domain import ReviewItem
+from rainforest.review.domain_scoring import CriterionWeight, default_criteria
 
 EXPERT_REVIEW_STAGE = "expert_review"
 

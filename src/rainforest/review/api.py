@@ -244,7 +244,7 @@ def call_ranking(request: HttpRequest, call_id: int) -> Any:
     _staff(request)
     results = services.call_results(str(call_id))
     en = (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
-    from rainforest.review.domain import TIE_RULE_EN, TIE_RULE_ZH
+    from rainforest.review.domain_scoring import TIE_RULE_EN, TIE_RULE_ZH
 
     return RankingOut(
         call=str(call_id),

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rainforest.core.errors import DomainError
-from rainforest.review.domain import CriterionWeight
+from rainforest.review.domain_scoring import CriterionWeight
 from rainforest.review.models import Recommendation, RelationKind
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rainforest.core.errors import DomainError
 from rainforest.review import adapters, services
 from rainforest.review import domain as rules
+from rainforest.review import domain_scoring as scoring_rules
 from rainforest.review.domain_assignment import Infeasible
 from rainforest.review.forms import (
     ConflictForm,
@@ -316,7 +317,7 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
     info = adapters.call_info(a.draw.call_ref, _scoring())
     blind = info.blind if info else False
     view = adapters.item_views([a.item_ref], blind=blind).get(a.item_ref)
-    criteria = info.criteria if info else rules.default_criteria(_scoring())
+    criteria = info.criteria if info else scoring_rules.default_criteria(_scoring())
     action = request.POST.get("action", "")
     withdraw_form = WithdrawForm(request.POST if action == "withdraw" else None)
     sheet_form = SheetForm(request.POST if action == "score" else None, criteria=criteria)
@@ -407,7 +408,7 @@ def ranking(request: HttpRequest, call_id: int) -> HttpResponse:
             "call": info,
             "rows": [(r, results.scores[r.item], views.get(r.item)) for r in results.ranked],
             "missing": results.missing,
-            "rule": rules.TIE_RULE_EN if _lang().startswith("en") else rules.TIE_RULE_ZH,
+            "rule": scoring_rules.TIE_RULE_EN if _lang().startswith("en") else scoring_rules.TIE_RULE_ZH,
             "message": message,
         },
     )

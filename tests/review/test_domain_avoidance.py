@@ -1,104 +1,36 @@
-"""review/domain.py: avoidance rules, the field pool and fit, aggregation and ranking."""
+"""review/domain_avoidance.py: one test per avoidance rule, and property tests."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rainforest.core.ids import make_resident_id, make_uscc
-from rainforest.review.domain import (
-    AVOIDANCE,
-    DRAW,
-    SCORING,
-    CriterionWeight,
-    ExpertProfile,
-    Relation,
-    ReviewItem,
-    Sheet,
-    StaffConflict,
-    aggregate,
-    build_problem,
-    check_sheet,
-    cosine,
-    default_criteria,
-    field_pool,
-    field_score,
-    find_exclusions,
-    fit_score,
-    lottery_q,
-    ngrams,
-    normalise_totals,
-    parameters_on,
-    rank,
-    score_items,
-    sheet_total,
-)
+from rainforest.review.domain import ExpertProfile, Relation, ReviewItem, StaffConflict
 from rainforest.review.domain_assignment import check_assignment, diagnose, draw
-
-DAY = date(2026, 9, 30)
-AVOID = parameters_on(AVOIDANCE, DAY)
-DRAWP = parameters_on(DRAW, DAY)
-SCORE = parameters_on(SCORING, DAY)
-
-
-def uscc(n: int) -> str:
-    return make_uscc(f"91440300{n:09d}")
-
-
-def pid(n: int) -> str:
-    return make_resident_id(f"440301198001{(n % 28) + 1:02d}{n:03d}")
-
-
-ORG_A, ORG_B, ORG_C, ORG_X = uscc(1), uscc(2), uscc(3), uscc(9)
-ALICE, BOB, CAROL, XAVIER = pid(1), pid(2), pid(3), pid(9)
-
-
-def item(
-    id: str = "A1",
-    *,
-    call: str = "C1",
-    applicant: str = ORG_A,
-    members: tuple[str, ...] = (),
-    team: tuple[str, ...] = (ALICE,),
-    applicants: tuple[str, ...] = (),
-    fields: tuple[str, ...] = ("F06",),
-) -> ReviewItem:
-    return ReviewItem(
-        id=id,
-        call=call,
-        title="人工智能芯片",
-        applicant_uscc=applicant,
-        member_usccs=members,
-        team_ids=team,
-        applicant_ids=applicants,
-        fields=fields,
-        keywords=("芯片", "人工智能"),
-        text="面向大模型推理的低功耗芯片",
-    )
-
-
-def expert(
-    id: str = "E1",
-    *,
-    person: str = XAVIER,
-    employer: str = ORG_X,
-    relations: tuple[Relation, ...] = (),
-    fields: tuple[str, ...] = ("F06",),
-) -> ExpertProfile:
-    return ExpertProfile(
-        id=id,
-        name="专家甲",
-        person_id=person,
-        employer_uscc=employer,
-        fields=fields,
-        keywords=("芯片设计",),
-        relations=relations,
-    )
+from rainforest.review.domain_avoidance import find_exclusions
+from rainforest.review.domain_fit import (
+    build_problem,
+)
+from tests.review.domain_data import (
+    ALICE,
+    AVOID,
+    BOB,
+    CAROL,
+    DAY,
+    DRAWP,
+    ORG_A,
+    ORG_B,
+    ORG_C,
+    ORG_X,
+    XAVIER,
+    expert,
+    item,
+    pid,
+    uscc,
+)
 
 
 def rules(exclusions: dict[tuple[str, str], list], key: tuple[str, str]) -> list[str]:
@@ -353,196 +285,3 @@ def test_sampled_assignment_never_breaks_avoidance(world: tuple, seed: int) -> N
 
 
 # --- pool and fit -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("item_fields", "expert_fields", "score"),
-    [
-        (("F06",), ("F06",), 1.0),
-        (("F0601",), ("F06",), 0.5),
-        (("F06",), ("F0601",), 0.5),
-        (("F06",), ("F07",), 0.0),
-        (("F06", "F07"), ("F06",), 0.5),
-        ((), ("F06",), 0.0),
-    ],
-)
-def test_field_score(item_fields: tuple, expert_fields: tuple, score: float) -> None:
-    assert field_score(item_fields, expert_fields) == score
-
-
-def test_field_pool_includes_refining_codes_only() -> None:
-    items = [item("A1", fields=("F0601",))]
-    experts = [
-        expert("E1", fields=("F06",)),
-        expert("E2", fields=("F060102",)),
-        expert("E3", fields=("F07",)),
-        expert("E4", fields=("F0602",)),
-    ]
-    assert field_pool(items, experts) == {("A1", "E1"), ("A1", "E2")}
-
-
-def test_ngrams_are_character_bigrams_of_chinese() -> None:
-    assert ngrams("人工智能") == {"人工": 1, "工智": 1, "智能": 1}
-
-
-def test_cosine_identical_is_one_and_disjoint_zero() -> None:
-    a = ngrams("人工智能芯片")
-    assert cosine(a, a) == pytest.approx(1.0)
-    assert cosine(a, ngrams("海洋生物")) == 0.0
-
-
-def test_fit_prefers_matching_keywords() -> None:
-    it = item()
-    close = ExpertProfile("E1", "a", XAVIER, ORG_X, ("F06",), ("人工智能芯片", "低功耗"))
-    far = ExpertProfile("E2", "b", BOB, ORG_X, ("F06",), ("海洋生物", "渔业"))
-    assert fit_score(it, close, params=DRAWP) > fit_score(it, far, params=DRAWP)
-    assert 0 <= fit_score(it, far, params=DRAWP) <= 1_000_000
-
-
-def test_lottery_q_is_k_over_pool() -> None:
-    assert lottery_q(5, 20) == Fraction(1, 4)
-
-
-def test_build_problem_excludes_conflicts_and_uses_remaining_load() -> None:
-    items = [item("A1"), item("A2", team=(BOB,))]
-    experts = [expert("E1", employer=ORG_A), expert("E2", person=CAROL)]
-    plan = build_problem(
-        items,
-        experts,
-        [],
-        k=1,
-        load=3,
-        q=Fraction(1),
-        avoidance=AVOID,
-        draw_params=DRAWP,
-        on=DAY,
-        loads_used={"E2": 1},
-    )
-    pairs = list(
-        zip(plan.problem.pair_item.tolist(), plan.problem.pair_expert.tolist(), strict=True)
-    )
-    # E1 works for ORG_A, the applicant of both items
-    assert pairs == [(0, 1), (1, 1)]
-    assert plan.problem.load.tolist() == [3, 2]
-    assert plan.pool_size == {"A1": 1, "A2": 1}
-
-
-# --- scores --------------------------------------------------------------------------------
-
-CRITERIA = default_criteria(SCORE)
-
-
-def sheet(expert_: str, item_: str, *scores: int | None, rec: str = "fund") -> Sheet:
-    codes = [c.code for c in CRITERIA]
-    return Sheet(
-        expert=expert_,
-        item=item_,
-        scores={
-            c: (Decimal(s) if s is not None else None) for c, s in zip(codes, scores, strict=True)
-        },
-        recommendation=rec,
-    )
-
-
-def test_default_criteria_weights_are_30_25_20_25() -> None:
-    assert [(c.code, c.weight) for c in CRITERIA] == [
-        ("innovation", 30),
-        ("feasibility", 25),
-        ("team", 20),
-        ("benefit", 25),
-    ]
-
-
-def test_sheet_total_weighted() -> None:
-    # (80·30 + 70·25 + 60·20 + 90·25) / 100 = 76
-    assert sheet_total(sheet("E1", "A1", 80, 70, 60, 90), CRITERIA) == Decimal(76)
-
-
-def test_sheet_total_na_is_not_zero() -> None:
-    # team n/a: (80·30 + 70·25 + 90·25) / 80 = 80
-    assert sheet_total(sheet("E1", "A1", 80, 70, None, 90), CRITERIA) == Decimal(80)
-
-
-def test_sheet_total_all_na_is_none() -> None:
-    assert sheet_total(sheet("E1", "A1", None, None, None, None), CRITERIA) is None
-
-
-@pytest.mark.parametrize(("score", "ok"), [(-1, False), (0, True), (100, True), (101, False)])
-def test_check_sheet_range_boundaries(score: int, ok: bool) -> None:
-    problems = check_sheet(sheet("E1", "A1", score, 50, 50, 50), CRITERIA, score_max=100)
-    assert (problems == []) is ok
-
-
-def test_check_sheet_needs_recommendation() -> None:
-    problems = check_sheet(sheet("E1", "A1", 50, 50, 50, 50, rec=""), CRITERIA, score_max=100)
-    assert [p[0] for p in problems] == ["recommendation"]
-
-
-@pytest.mark.parametrize(
-    ("values", "method", "expected", "counted"),
-    [
-        ([60, 70, 80, 90], "trimmed_mean", Decimal(75), 4),  # 4 < 5: nothing dropped
-        ([10, 60, 70, 80, 100], "trimmed_mean", Decimal(70), 3),  # 5: drop 10 and 100
-        ([10, 60, 70, 80, 100], "mean", Decimal(64), 5),
-        ([10, 60, 70, 80, 100], "median", Decimal(70), 5),
-        ([10, 60, 70, 80], "median", Decimal(65), 4),
-    ],
-)
-def test_aggregate_methods(values: list[int], method: str, expected: Decimal, counted: int) -> None:
-    assert aggregate([Decimal(v) for v in values], method=method, trim_min=5) == (
-        expected,
-        counted,
-    )
-
-
-def test_score_items_flags_outlier_and_disagreement() -> None:
-    sheets = [
-        sheet("E1", "A1", 80, 80, 80, 80),
-        sheet("E2", "A1", 82, 82, 82, 82),
-        sheet("E3", "A1", 78, 78, 78, 78),
-        sheet("E4", "A1", 81, 81, 81, 81),
-        sheet("E5", "A1", 20, 20, 20, 20, rec="not_fund"),
-    ]
-    result = score_items(sheets, CRITERIA, params=SCORE)["A1"]
-    assert result.score == Decimal("79.67")  # drop 20 and 82; mean of 78, 80 and 81
-    assert result.dropped == ("E5", "E2")
-    assert result.outliers == ("E5",)
-    assert result.high_disagreement is True
-    assert result.recommendations == {"fund": 4, "not_fund": 1}
-
-
-def test_score_items_consensus_has_no_flags() -> None:
-    sheets = [sheet(f"E{n}", "A1", 70 + n, 70, 70, 70) for n in range(3)]
-    result = score_items(sheets, CRITERIA, params=SCORE)["A1"]
-    assert (result.outliers, result.high_disagreement) == ((), False)
-
-
-def test_normalise_moves_a_harsh_expert_to_the_pool() -> None:
-    totals = {
-        ("A1", "H"): Decimal(40),
-        ("A2", "H"): Decimal(50),
-        ("A3", "H"): Decimal(60),
-        ("A1", "G"): Decimal(70),
-        ("A2", "G"): Decimal(80),
-        ("A3", "G"): Decimal(90),
-    }
-    out = normalise_totals(totals, min_sheets=3)
-    assert out[("A2", "H")] == out[("A2", "G")] == Decimal(65)
-
-
-def test_rank_ties_broken_by_submission_then_id() -> None:
-    sheets = [
-        sheet("E1", "A1", 80, 80, 80, 80),
-        sheet("E1", "A2", 80, 80, 80, 80),
-        sheet("E1", "A3", 90, 90, 90, 90),
-        sheet("E1", "A4", 80, 80, 80, 80),
-    ]
-    scores = score_items(sheets, CRITERIA, params=SCORE)
-    submitted = {"A1": "2026-09-02", "A2": "2026-09-01", "A4": "2026-09-01"}
-    ranked = rank(scores, submitted)
-    assert [(r.rank, r.item) for r in ranked] == [(1, "A3"), (2, "A2"), (3, "A4"), (4, "A1")]
-    assert ranked[1].tied_with == ("A4", "A1")
-
-
-def test_criterion_weight_is_plain_data() -> None:
-    assert CriterionWeight("x", "甲", "x", 10).weight == 10
