@@ -347,6 +347,33 @@ def test_results_rank_and_hand_off(world: World) -> None:
     assert [app.case.stage for app in world.applications] == ["ranking"] * 3
 
 
+def test_hand_off_with_na_reaches_the_decision_stage_and_na_is_not_zero(world: World) -> None:
+    from rainforest.programs.models import ExpertScore
+
+    record = drawn(world)
+    codes = criteria_codes(world)  # 创新性 30, 可行性 25, 团队 20, 效益 25
+    for a in Assignment.objects.filter(draw=record).select_related("expert"):
+        services.assignment_declare(actor=a.expert.user, assignment=a)
+        services.sheet_submit(
+            actor=a.expert.user,
+            assignment=a,
+            scores={codes[0]: Decimal(90), codes[1]: Decimal(70), codes[2]: None, codes[3]: 80},
+            comments={c: "论证充分，技术路线清晰可行。" for c in codes},
+            recommendation="fund",
+            overall_comment="总体较好，建议资助该项目。",
+        )
+
+    assert services.ranking_hand_off(actor=world.officer, call_ref=str(world.call.pk)) is True
+
+    for app in world.applications:
+        app.case.refresh_from_db()
+    assert [app.case.stage for app in world.applications] == ["ranking"] * 3
+    # (90 × 30 + 70 × 25 + 80 × 25) ÷ 80 = 80.625 → 80.63, never 0 for 团队
+    assert set(
+        ExpertScore.objects.filter(criterion_id=int(codes[2])).values_list("score", flat=True)
+    ) == {Decimal("80.63")}
+
+
 def test_hand_off_refused_while_scores_missing(world: World) -> None:
     drawn(world)
     with pytest.raises(ConflictError):

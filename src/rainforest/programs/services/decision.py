@@ -33,6 +33,7 @@ from rainforest.audit.services import audit_append
 from rainforest.cases.models import Case
 from rainforest.cases.services import case_transition
 from rainforest.core.errors import ConflictError, ValidationError
+from rainforest.core.money import quantize_fen
 from rainforest.core.policy import ParameterSet
 from rainforest.programs import domain_decision as dd
 from rainforest.programs.models import (
@@ -363,12 +364,20 @@ def review_results_receive(
     """The join with the ``review`` module (called by ``review.adapters.hand_off``).
 
     ``results`` holds, per application (``item_ref`` = its id), the submitted sheets:
-    ``expert_user``, ``expert_name``, ``scores`` (criterion id as text -> Decimal or
-    None) and ``comments``. Each sheet is recorded as the minimal stage would record it
-    (an assignment from source ``review`` and ``ExpertScore`` rows); an application whose
-    sheets are complete leaves expert review. Review's own rank and score are kept in the
-    audit record; ranking here aggregates the recorded sheets with the call's rule.
-    Returns the case numbers ``finished`` and those still ``waiting``.
+    ``expert_user``, ``expert_name``, ``scores`` (criterion id as text -> Decimal, or
+    None for "n/a" / 不适用) and ``comments``. Each sheet is recorded as the minimal stage
+    would record it (an assignment from source ``review`` and ``ExpertScore`` rows); an
+    application whose sheets are complete leaves expert review. Review's own rank and
+    score are kept in the audit record; ranking here aggregates the recorded sheets with
+    the call's rule. Returns the case numbers ``finished`` and those still ``waiting``.
+
+    "n/a" is never counted as zero. Review leaves an n/a criterion out of both sums of
+    the sheet's weighted total (Σ w·s ÷ Σ w over the criteria answered). ``ExpertScore``
+    holds a score for every criterion, so the n/a criterion is recorded as that weighted
+    mean of the expert's other criteria: the sheet's weighted total, and with it the
+    call's score (linear in the sheets), is then exactly review's. The row's comment and
+    the audit record say which criteria were n/a. A sheet lacking a criterion, or with
+    every criterion n/a, is not recorded (review refuses both) and the application waits.
     """
     require_officer(actor)
     now = _now(now)
@@ -386,7 +395,12 @@ def review_results_receive(
                 continue
             if application.case.stage != EXPERT_REVIEW:
                 continue
-            known = {str(pk) for pk in application.call.criteria.values_list("pk", flat=True)}
+            weights = {
+                str(pk): Decimal(weight)
+                for pk, weight in application.call.criteria.values_list("pk", "weight")
+            }
+            names = dict(application.call.criteria.values_list("pk", "name"))
+            not_applicable: dict[str, list[str]] = {}
             for sheet in result.get("sheets", ()):
                 name = str(sheet.get("expert_name") or sheet.get("expert_user") or "").strip()
                 if not name:
@@ -398,20 +412,36 @@ def review_results_receive(
                     now=now,
                     source="review",
                 )
-                given = {
-                    int(k): Decimal(v).quantize(Decimal("0.01"))
-                    for k, v in (sheet.get("scores") or {}).items()
-                    if str(k) in known and v is not None
-                }
-                if len(given) == len(known):
-                    expert_scores_record(
-                        actor=actor,
-                        application=application,
-                        expert_name=name[:100],
-                        scores=given,
-                        comment=_comment_text(sheet.get("comments"))[:5000],
-                        now=now,
+                raw = {str(k): v for k, v in (sheet.get("scores") or {}).items()}
+                if set(weights) - set(raw):
+                    continue  # a criterion is missing altogether: not a complete sheet
+                answered = {k: Decimal(raw[k]) for k in weights if raw[k] is not None}
+                if not answered:
+                    continue  # every criterion n/a: nothing to count
+                na = sorted((k for k in weights if raw[k] is None), key=int)
+                given = {int(k): v.quantize(Decimal("0.01")) for k, v in answered.items()}
+                note = _comment_text(sheet.get("comments"))
+                if na:
+                    # the weighted mean of the criteria answered, rounded half up to 0.01
+                    fill = quantize_fen(
+                        sum((v * weights[k] for k, v in answered.items()), Decimal(0))
+                        / sum((weights[k] for k in answered), Decimal(0))
                     )
+                    given |= {int(k): fill for k in na}
+                    labels = "、".join(f"「{names[int(k)]}」" for k in na)
+                    note = (
+                        f"{labels}不适用（n/a）：按该专家其余指标的加权平均 {fill} 分计入，"
+                        f"不计为零。\n{note}"
+                    )
+                    not_applicable[name[:100]] = na
+                expert_scores_record(
+                    actor=actor,
+                    application=application,
+                    expert_name=name[:100],
+                    scores=given,
+                    comment=note[:5000],
+                    now=now,
+                )
             if scores_complete(application):
                 expert_review_finish(actor=actor, application=application, now=now)
                 finished.append(application.case.number)
@@ -427,6 +457,7 @@ def review_results_receive(
                     "review_rank": result.get("rank"),
                     "review_score": result.get("score"),
                     "review_decision": result.get("decision"),
+                    "not_applicable": not_applicable,
                 },
             )
     return {"finished": finished, "waiting": waiting}
