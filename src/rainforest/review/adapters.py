@@ -30,8 +30,6 @@ class CallInfo:
     title: str
     field_codes: tuple[str, ...]
     criteria: tuple[CriterionWeight, ...]
-    blind: bool
-    method: str | None
     stage_workdays: int | None
 
 
@@ -65,9 +63,6 @@ def _call_info(call: Any, scoring: Any) -> CallInfo:
         title=call.title,
         field_codes=(call.field.code,),
         criteria=criteria or default_criteria(scoring),
-        # programs may add these per call; absent, review is open and uses the default method
-        blind=bool(getattr(call, "blind_review", False)),
-        method=getattr(call, "review_method", None) or None,
         stage_workdays=call.stage_limit(EXPERT_REVIEW_STAGE),
     )
 
@@ -100,12 +95,20 @@ def calls_in_review(scoring: Any) -> list[tuple[CallInfo, int]]:
     return out
 
 
-def review_items(call_ref: str) -> list[ReviewItem]:
-    """The call's applications in the expert-review stage, as review items."""
+def review_items(call_ref: str, refs: Sequence[str] | None = None) -> list[ReviewItem]:
+    """The call's applications in the expert-review stage, as review items.
+
+    With ``refs``: those applications of the call, whatever their stage (a meeting review
+    hears shortlisted applications that may have moved on).
+    """
     m = _models()
+    apps = m.Application.objects.filter(call_id=int(call_ref))
+    if refs is None:
+        apps = apps.filter(case__stage=EXPERT_REVIEW_STAGE)
+    else:
+        apps = apps.filter(pk__in=[int(r) for r in refs if r.isdigit()])
     apps = (
-        m.Application.objects.filter(call_id=int(call_ref), case__stage=EXPERT_REVIEW_STAGE)
-        .select_related("applicant_org", "call__field", "direction")
+        apps.select_related("applicant_org", "call__field", "direction")
         .prefetch_related("team", "consortium")
         .order_by("id")
     )

@@ -42,6 +42,7 @@ JECMEN_2020 = (
 AVOIDANCE = "review.avoidance"
 DRAW = "review.draw"
 SCORING = "review.scoring"
+MEETING = "review.meeting"
 
 
 def _default(about: str) -> Citation:
@@ -149,6 +150,26 @@ PARAMETERS = ParameterRegistry(
                 "comment_min_chars": _default("评审意见不少于10字 [default]"),
                 "review_workdays": Citation(MANAGEMENT_MEASURES, "专家评审时限 [default]"),
                 "reminder_workdays_before": _default("到期前2个工作日提醒 [default]"),
+            },
+        ),
+        ParameterSet(
+            name=MEETING,
+            version="2025.1",
+            effective_from=date(2025, 1, 1),
+            effective_to=None,
+            values={
+                "min_members": 5,
+                "minutes_per_item": 20,
+                "score_max": 100,
+                "comment_min_chars": 10,
+            },
+            citations={
+                "min_members": Citation(
+                    MANAGEMENT_MEASURES, "会议评审 专家组不少于5人（含组长） [default]"
+                ),
+                "minutes_per_item": _default("每个项目答辩及质询20分钟 [default]"),
+                "score_max": Citation(MANAGEMENT_MEASURES, "会评得分0至100分"),
+                "comment_min_chars": _default("会评意见不少于10字 [default]"),
             },
         ),
     ]

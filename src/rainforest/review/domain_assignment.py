@@ -141,7 +141,7 @@ class DrawProblem:
         return _network(self)
 
 
-def parse_q(raw: str | int | Fraction, *, field: str = "q") -> Fraction:
+def parse_q(raw: object, *, field: str = "q") -> Fraction:
     """``"0.5"``, ``"1/2"``, ``1`` → a Fraction in (0, 1]; floats are refused (not exact)."""
     if isinstance(raw, bool | float):
         raise ValidationError(

@@ -319,21 +319,31 @@ class Ranked:
     tied_with: tuple[str, ...] = field(default=())
 
 
-def rank(scores: Mapping[str, ItemScore], submitted: Mapping[str, str]) -> list[Ranked]:
-    """Rank by score, then earlier submission, then id (the same rule as ``programs``)."""
-    ordered = sorted(scores.values(), key=lambda s: (-s.score, submitted.get(s.item, ""), s.item))
+def _id_key(item: str) -> tuple[int, int, str]:
+    """Numbers in numeric order (9 before 10), other ids after them in text order."""
+    return (0, int(item), "") if item.isdigit() else (1, 0, item)
+
+
+def rank_scores(scores: Mapping[str, Decimal], submitted: Mapping[str, str]) -> list[Ranked]:
+    """Rank by score, then earlier submission, then number (the same rule as ``programs``)."""
+    ordered = sorted(scores, key=lambda i: (-scores[i], submitted.get(i, ""), _id_key(i)))
     by_score: dict[Decimal, list[str]] = defaultdict(list)
-    for s in ordered:
-        by_score[s.score].append(s.item)
+    for item in ordered:
+        by_score[scores[item]].append(item)
     return [
         Ranked(
             rank=n,
-            item=s.item,
-            score=s.score,
-            tied_with=tuple(i for i in by_score[s.score] if i != s.item),
+            item=item,
+            score=scores[item],
+            tied_with=tuple(i for i in by_score[scores[item]] if i != item),
         )
-        for n, s in enumerate(ordered, start=1)
+        for n, item in enumerate(ordered, start=1)
     ]
+
+
+def rank(scores: Mapping[str, ItemScore], submitted: Mapping[str, str]) -> list[Ranked]:
+    """The items' aggregate scores ranked by :func:`rank_scores`."""
+    return rank_scores({item: s.score for item, s in scores.items()}, submitted)
 
 
 def needs_reminder(days_left: int, *, params: ParameterSet) -> bool:

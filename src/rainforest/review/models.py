@@ -16,6 +16,16 @@ class ExpertStatus(models.TextChoices):
     PENDING = "pending", _("待审核")
     ACTIVE = "active", _("在库")
     SUSPENDED = "suspended", _("暂停")
+    REJECTED = "rejected", _("未通过")
+
+
+class QualityFlag(models.TextChoices):
+    """What staff may flag about an expert's work; a flagged expert is not drawn."""
+
+    LATE = "late", _("多次逾期")
+    LOW_QUALITY = "low_quality", _("评审意见质量不高")
+    MISCONDUCT = "misconduct", _("违反评审纪律")
+    COMPLAINT = "complaint", _("被投诉，待核实")
 
 
 class Expert(models.Model):
@@ -40,7 +50,10 @@ class Expert(models.Model):
         max_length=12, choices=ExpertStatus.choices, default=ExpertStatus.PENDING
     )
     # Quality flags staff set (e.g. "late", "low_quality"); a flagged expert is not drawn.
-    quality_flags = models.JSONField(default=list, blank=True)
+    quality_flags = models.JSONField(default=list, blank=True)  # QualityFlag values
+    quality_note = models.CharField(_("质量标记说明"), max_length=500, blank=True)
+    # Why staff did not approve a registration (shown to the person who registered).
+    status_note = models.CharField(_("审核意见"), max_length=500, blank=True)
     created_at = models.DateTimeField()
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -228,6 +241,8 @@ class Panel(models.Model):
     members = models.ManyToManyField(Expert, related_name="panels")
     session_at = models.DateTimeField(_("会评时间"))
     place = models.CharField(_("地点"), max_length=200)
+    # The schedule: items in ``item_refs`` order from ``session_at``, this long each.
+    minutes_per_item = models.PositiveIntegerField(_("每项答辩时长（分钟）"), default=20)
     item_refs = models.JSONField(default=list)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -253,3 +268,32 @@ class PanelScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["panel", "item_ref"], name="review_panel_score_once")
         ]
+
+
+class AggregationMethod(models.TextChoices):
+    TRIMMED_MEAN = "trimmed_mean", _("去掉最高分和最低分后平均")
+    MEAN = "mean", _("平均")
+    MEDIAN = "median", _("中位数")
+
+
+class CallSettings(models.Model):
+    """A call's review settings, set by staff before the draw (评审设置).
+
+    The draw defaults to them; the draw's record keeps the values actually used.
+    """
+
+    call_ref = models.CharField(max_length=40, unique=True)
+    k = models.PositiveIntegerField(_("每个申请的专家人数 k"))
+    load = models.PositiveIntegerField(_("每位专家评审数上限 L"))
+    q = models.CharField(_("概率上限 q"), max_length=20)  # a fraction, "1/2"
+    method = models.CharField(_("汇总方法"), max_length=20, choices=AggregationMethod.choices)
+    normalise = models.BooleanField(_("按专家标准化评分"), default=False)
+    blind = models.BooleanField(_("盲审（专家看不到申请单位和团队）"), default=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("评审设置")
+        verbose_name_plural = _("评审设置")

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from rainforest.review.models import Assignment, Draw, Expert, ExpertStatus
+from rainforest.review.models import Assignment, Draw, Expert, ExpertStatus, Panel
 from rainforest.review.permissions import can_manage_review, expert_of
 
 
@@ -73,3 +73,32 @@ def draw_assignments(draw: Draw) -> QuerySet[Assignment]:
         .select_related("expert", "sheet", "replaced_by__expert")
         .order_by("item_ref", "id")
     )
+
+
+def visible_panels(user: Any) -> QuerySet[Panel]:
+    """Staff see every panel; an expert the panels they sit on; anybody else none."""
+    base = Panel.objects.select_related("chair").order_by("session_at", "id")
+    if can_manage_review(user):
+        return base
+    expert = expert_of(user)
+    if expert is None:
+        return base.none()
+    return base.filter(members=expert)
+
+
+def access_panel(user: Any, panel_id: object) -> Panel:
+    """The one way to load a panel; an expert not on it cannot tell it exists (404)."""
+    try:
+        return visible_panels(user).get(pk=int(str(panel_id)))
+    except (Panel.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def my_expert(user: Any) -> Expert:
+    """The signed-in person's own expert record, whatever its status, or 404."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise Http404
+    expert = Expert.objects.filter(user=user).first()
+    if expert is None:
+        raise Http404
+    return expert

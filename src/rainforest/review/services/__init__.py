@@ -6,6 +6,7 @@ Split by subject; everything is re-exported here so callers write ``services.dra
 from __future__ import annotations
 
 from rainforest.review.domain_assignment import Infeasible
+from rainforest.review.services._common import Rejected
 from rainforest.review.services.assignments import (
     DECLARATION_ZH,
     SheetRejected,
@@ -15,8 +16,21 @@ from rainforest.review.services.assignments import (
     assignments_replace_overdue,
     sheet_submit,
 )
+from rainforest.review.services.call_settings import (
+    call_settings_save,
+    settings_for,
+    settings_for_calls,
+    settings_locked,
+)
 from rainforest.review.services.draw import draw_commit, draw_perform, draw_verify
-from rainforest.review.services.meeting import panel_create, panel_score_record
+from rainforest.review.services.meeting import (
+    PanelResults,
+    can_score_panel,
+    panel_create,
+    panel_results,
+    panel_score_record,
+    shortlist_candidates,
+)
 from rainforest.review.services.pool import (
     ExpertIn,
     check_expert,
@@ -24,9 +38,9 @@ from rainforest.review.services.pool import (
     clean_words,
     conflict_record,
     expert_approve,
+    expert_flags_set,
     expert_register,
-    expert_update,
-    relation_declare,
+    expert_reject,
 )
 from rainforest.review.services.pool_import import (
     IMPORT_COLUMNS,
@@ -34,6 +48,13 @@ from rainforest.review.services.pool_import import (
     ImportRowError,
     expert_import,
     read_xlsx,
+)
+from rainforest.review.services.profile import (
+    availability_add,
+    availability_remove,
+    expert_update,
+    relation_declare,
+    relation_remove,
 )
 from rainforest.review.services.results import CallResults, call_results, ranking_hand_off
 
@@ -45,12 +66,18 @@ __all__ = [
     "ImportRejected",
     "ImportRowError",
     "Infeasible",
+    "PanelResults",
+    "Rejected",
     "SheetRejected",
     "assignment_declare",
     "assignment_withdraw",
     "assignments_remind",
     "assignments_replace_overdue",
+    "availability_add",
+    "availability_remove",
     "call_results",
+    "call_settings_save",
+    "can_score_panel",
     "check_expert",
     "clean_codes",
     "clean_words",
@@ -59,13 +86,21 @@ __all__ = [
     "draw_perform",
     "draw_verify",
     "expert_approve",
+    "expert_flags_set",
     "expert_import",
     "expert_register",
+    "expert_reject",
     "expert_update",
     "panel_create",
+    "panel_results",
     "panel_score_record",
     "ranking_hand_off",
     "read_xlsx",
     "relation_declare",
+    "relation_remove",
+    "settings_for",
+    "settings_for_calls",
+    "settings_locked",
     "sheet_submit",
+    "shortlist_candidates",
 ]

@@ -39,7 +39,7 @@ from rainforest.review.models import (
     Replacement,
     ScoreSheet,
 )
-from rainforest.review.services._common import due_after, now_or, today_of
+from rainforest.review.services._common import Rejected, due_after, now_or, today_of
 
 DECLARATION_ZH = (
     "本人确认：与该评审对象的申请单位、联合申报单位及项目团队成员不存在亲属、师生、"
@@ -285,13 +285,11 @@ def sheet_submit(
     return record
 
 
-class SheetRejected(ValidationError):
-    code = "sheet_invalid"
+class SheetRejected(Rejected):
+    """A score sheet with problems, one per field."""
 
     def __init__(self, problems: Sequence[tuple[str, str, str]]) -> None:
-        self.problems = tuple(problems)
-        first = problems[0]
-        super().__init__(first[1], first[2], field=first[0])
+        super().__init__(problems, code="sheet_invalid")
 
 
 def assignments_remind(*, now: datetime | None = None) -> int:

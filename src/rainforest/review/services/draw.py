@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
-from collections.abc import Sequence
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
@@ -32,39 +30,19 @@ from rainforest.review.domain_assignment import (
 from rainforest.review.models import (
     Assignment,
     Availability,
-    DeclaredRelation,
     Draw,
     DrawStatus,
     Expert,
     ExpertStatus,
-    StaffConflict,
 )
-from rainforest.review.services._common import due_after, now_or, today_of
-
-
-def _profiles(experts: Sequence[Expert]) -> list[rules.ExpertProfile]:
-    relations: dict[int, list[rules.Relation]] = defaultdict(list)
-    for r in DeclaredRelation.objects.filter(expert__in=experts):
-        relations[r.expert_id].append(
-            rules.Relation(
-                kind=r.kind,
-                person_id=r.person_id_number,
-                uscc=r.uscc,
-                last_year=r.last_year,
-            )
-        )
-    return [
-        rules.ExpertProfile(
-            id=str(e.pk),
-            name=e.name,
-            person_id=e.id_number,
-            employer_uscc=e.employer_uscc,
-            fields=tuple(e.fields),
-            keywords=tuple(e.keywords),
-            relations=tuple(relations[e.pk]),
-        )
-        for e in experts
-    ]
+from rainforest.review.services._common import (
+    due_after,
+    expert_profiles,
+    now_or,
+    staff_conflicts,
+    today_of,
+)
+from rainforest.review.services.call_settings import settings_for
 
 
 def _available_experts(start: datetime, end: datetime) -> list[Expert]:
@@ -83,22 +61,27 @@ def draw_commit(
     *,
     actor: User,
     call_ref: str,
-    k: int,
-    load: int,
-    q: str,
+    k: int | None = None,
+    load: int | None = None,
+    q: str | None = None,
     now: datetime | None = None,
 ) -> Draw:
     """Build the inputs, check the draw is feasible and publish the commitment.
 
-    Raises :class:`Infeasible` (nothing saved) naming the items that cannot be staffed.
-    The seed is drawn here from the operating system and kept secret until the draw.
+    k, L and q left out come from the call's review settings (or the defaults); the
+    record keeps the values used. Raises :class:`Infeasible` (nothing saved) naming the
+    items that cannot be staffed. The seed is drawn here from the operating system and
+    kept secret until the draw.
     """
     now = now_or(now)
     day = today_of(now)
     avoidance = rules.parameters_on(rules.AVOIDANCE, day)
     draw_params = rules.parameters_on(rules.DRAW, day)
     scoring = rules.parameters_on(rules.SCORING, day)
-    cap = parse_q(q)
+    preset = settings_for(call_ref, day=day)
+    k = preset.k if k is None else k
+    load = preset.load if load is None else load
+    cap = preset.q if q is None else parse_q(q)
     info = adapters.call_info(call_ref, scoring)
     if info is None:
         raise NotFoundError("没有找到该申请指南。", "No such call.")
@@ -119,13 +102,10 @@ def draw_commit(
     workdays = info.stage_workdays or scoring.integer("review_workdays")
     due = due_after(now, workdays)
     experts = _available_experts(now, due)
-    conflicts = [
-        rules.StaffConflict(expert=str(c.expert_id), item=c.item_ref, call=c.call_ref, note=c.note)
-        for c in StaffConflict.objects.filter(call_ref=call_ref)
-    ]
+    conflicts = staff_conflicts(call_ref)
     plan = fit_rules.build_problem(
         items,
-        _profiles(experts),
+        expert_profiles(experts),
         conflicts,
         k=k,
         load=load,

@@ -13,15 +13,13 @@ from rainforest.audit.services import audit_append
 from rainforest.cases.services import notify
 from rainforest.core.errors import ConflictError, ValidationError
 from rainforest.core.ids import validate_resident_id, validate_uscc
-from rainforest.review import domain as rules
 from rainforest.review.models import (
-    DeclaredRelation,
     Expert,
     ExpertStatus,
-    RelationKind,
+    QualityFlag,
     StaffConflict,
 )
-from rainforest.review.services._common import now_or, today_of
+from rainforest.review.services._common import now_or, problems_of, raise_problems
 
 
 @dataclass(frozen=True)
@@ -96,43 +94,52 @@ def check_expert(data: ExpertIn) -> tuple[ExpertIn, list[ValidationError]]:
     return cleaned, errors
 
 
-def _raise_first(errors: list[ValidationError]) -> None:
-    if errors:
-        raise errors[0]
-
-
 def expert_register(*, user: User, data: ExpertIn, now: datetime | None = None) -> Expert:
-    """Self-registration (专家自荐): pending until staff approve it."""
+    """Self-registration (专家自荐): pending until staff approve it.
+
+    A person whose registration was not approved may register again (the same record goes
+    back to pending with what they entered now).
+    """
     now = now_or(now)
     cleaned, errors = check_expert(data)
-    _raise_first(errors)
+    raise_problems(problems_of(errors))
     with transaction.atomic():
-        if Expert.objects.filter(user=user).exists():
+        mine = Expert.objects.select_for_update().filter(user=user).first()
+        if mine is not None and mine.status != ExpertStatus.REJECTED:
             raise ConflictError(
-                "您已提交过专家入库申请。", "You have already registered as an expert."
+                "您已提交过专家入库申请。",
+                "You have already registered as an expert.",
+                code="already_registered",
             )
-        if Expert.objects.filter(id_number=cleaned.id_number).exists():
+        taken = Expert.objects.filter(id_number=cleaned.id_number)
+        if mine is not None:
+            taken = taken.exclude(pk=mine.pk)
+        if taken.exists():
             raise ConflictError(
                 "该身份证号码已在专家库中，请联系科技局核对。",
                 "This ID number is already in the pool; contact the bureau.",
                 field="id_number",
                 code="expert_exists",
             )
-        expert = Expert.objects.create(
-            user=user,
-            name=cleaned.name,
-            id_number=cleaned.id_number,
-            employer_uscc=cleaned.employer_uscc,
-            employer_name=cleaned.employer_name,
-            title=cleaned.title,
-            fields=list(cleaned.fields),
-            keywords=list(cleaned.keywords),
-            email=cleaned.email or user.email,
-            status=ExpertStatus.PENDING,
-            created_at=now,
-        )
+        expert = mine or Expert(user=user)
+        expert.name = cleaned.name
+        expert.id_number = cleaned.id_number
+        expert.employer_uscc = cleaned.employer_uscc
+        expert.employer_name = cleaned.employer_name
+        expert.title = cleaned.title
+        expert.fields = list(cleaned.fields)
+        expert.keywords = list(cleaned.keywords)
+        expert.email = cleaned.email or user.email
+        expert.status = ExpertStatus.PENDING
+        expert.status_note = ""
+        expert.created_at = now
+        expert.save()
         audit_append(
-            actor=user, action="review.expert_register", subject_type="expert", subject_id=expert.pk
+            actor=user,
+            action="review.expert_register",
+            subject_type="expert",
+            subject_id=expert.pk,
+            data={"again": mine is not None},
         )
     return expert
 
@@ -161,101 +168,88 @@ def expert_approve(*, actor: User, expert: Expert, now: datetime | None = None) 
     return expert
 
 
-def expert_update(
-    *,
-    actor: User,
-    expert: Expert,
-    title: str,
-    fields: Sequence[str] | str,
-    keywords: Sequence[str] | str,
-    email: str,
+def expert_reject(
+    *, actor: User, expert: Expert, reason: str, now: datetime | None = None
 ) -> Expert:
-    """The expert's own profile: title, fields, keywords, e-mail (identity stays fixed)."""
-    data = ExpertIn(
-        name=expert.name,
-        id_number=expert.id_number,
-        employer_uscc=expert.employer_uscc,
-        employer_name=expert.employer_name,
-        title=title,
-        fields=clean_codes(fields),
-        keywords=clean_words(keywords),
-        email=email,
-    )
-    cleaned, errors = check_expert(data)
-    _raise_first(errors)
-    with transaction.atomic():
-        expert.title = cleaned.title
-        expert.fields = list(cleaned.fields)
-        expert.keywords = list(cleaned.keywords)
-        expert.email = cleaned.email
-        expert.save(update_fields=["title", "fields", "keywords", "email"])
-        audit_append(
-            actor=actor, action="review.expert_update", subject_type="expert", subject_id=expert.pk
+    """Staff do not approve a registration; the person reads why and may register again."""
+    now = now_or(now)
+    if len(reason.strip()) < 5:
+        raise ValidationError(
+            "请写明未通过的原因（不少于 5 个字），申请人会看到。",
+            "Say why the registration is not approved (at least 5 characters); the person "
+            "who registered will read it.",
+            field="reason",
+            code="required",
         )
+    with transaction.atomic():
+        expert = Expert.objects.select_for_update().get(pk=expert.pk)
+        if expert.status != ExpertStatus.PENDING:
+            raise ConflictError("该专家不在待审核状态。", "This expert is not awaiting approval.")
+        expert.status = ExpertStatus.REJECTED
+        expert.status_note = reason.strip()[:500]
+        expert.save(update_fields=["status", "status_note"])
+        audit_append(
+            actor=actor,
+            action="review.expert_reject",
+            subject_type="expert",
+            subject_id=expert.pk,
+            data={"reason": expert.status_note},
+        )
+        if expert.user is not None:
+            notify(
+                user=expert.user,
+                case=None,
+                kind="review.expert_rejected",
+                title="专家入库申请未通过",
+                body=f"原因：{expert.status_note}",
+            )
     return expert
 
 
-def relation_declare(
+def expert_flags_set(
     *,
     actor: User,
     expert: Expert,
-    kind: str,
-    person_id_number: str = "",
-    uscc: str = "",
-    last_year: int | None = None,
-    note: str = "",
+    flags: Sequence[str],
+    note: str,
     now: datetime | None = None,
-) -> DeclaredRelation:
+) -> Expert:
+    """Staff set an expert's quality flags (with the reason); a flagged expert is not drawn."""
     now = now_or(now)
-    if kind not in RelationKind.values:
-        raise ValidationError(
-            "请选择关系类型。", "Choose the kind of relation.", field="kind", code="required"
+    wanted = list(dict.fromkeys(flags))
+    unknown = [f for f in wanted if f not in QualityFlag.values]
+    problems = []
+    if unknown:
+        problems.append(
+            (
+                "flags",
+                f"未知的质量标记：{'、'.join(unknown)}。",
+                f"Unknown quality flags: {', '.join(unknown)}.",
+            )
         )
-    if not person_id_number.strip() and not uscc.strip():
-        raise ValidationError(
-            "请填写对方的身份证号码或单位统一社会信用代码。",
-            "Enter the other person's ID number or the organisation's USCC.",
-            field="person_id_number",
-            code="required",
+    if len(note.strip()) < 5:
+        problems.append(
+            (
+                "note",
+                "请说明设置或取消质量标记的原因（不少于 5 个字）。",
+                "Say why the flags are set or cleared (at least 5 characters).",
+            )
         )
-    pid = (
-        validate_resident_id(person_id_number, field="person_id_number")
-        if person_id_number.strip()
-        else ""
-    )
-    org = validate_uscc(uscc, field="uscc") if uscc.strip() else ""
-    if kind in rules.TIME_LIMITED and last_year is None:
-        raise ValidationError(
-            "合作关系请填写最近一次合作的年份。",
-            "Give the last year of the collaboration.",
-            field="last_year",
-            code="required",
-        )
-    if last_year is not None and not 1950 <= last_year <= today_of(now).year:
-        raise ValidationError(
-            f"年份应在 1950 至 {today_of(now).year} 之间。",
-            f"The year must be between 1950 and {today_of(now).year}.",
-            field="last_year",
-            code="year_invalid",
-        )
+    raise_problems(problems, code="flags_invalid")
     with transaction.atomic():
-        relation = DeclaredRelation.objects.create(
-            expert=expert,
-            kind=kind,
-            person_id_number=pid,
-            uscc=org,
-            last_year=last_year,
-            note=note.strip()[:200],
-            declared_at=now,
-        )
+        expert = Expert.objects.select_for_update().get(pk=expert.pk)
+        before = list(expert.quality_flags)
+        expert.quality_flags = [f for f in QualityFlag.values if f in wanted]
+        expert.quality_note = note.strip()[:500]
+        expert.save(update_fields=["quality_flags", "quality_note"])
         audit_append(
             actor=actor,
-            action="review.relation_declare",
+            action="review.expert_flags_set",
             subject_type="expert",
             subject_id=expert.pk,
-            data={"kind": kind, "relation": relation.pk},
+            data={"before": before, "after": expert.quality_flags, "note": expert.quality_note},
         )
-    return relation
+    return expert
 
 
 def conflict_record(

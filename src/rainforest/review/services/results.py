@@ -22,6 +22,7 @@ from rainforest.review.models import (
     AssignmentStatus,
 )
 from rainforest.review.services._common import now_or, today_of
+from rainforest.review.services.call_settings import settings_for
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,13 @@ def call_results(call_ref: str, *, day: Any = None, normalise: bool | None = Non
             )
     for item in adapters.review_items(call_ref):
         submitted[item.id] = item.submitted_at
+    preset = settings_for(call_ref, day=day)
     scores = scoring_rules.score_items(
-        sheets, criteria, params=scoring, method=info.method if info else None, normalise=normalise
+        sheets,
+        criteria,
+        params=scoring,
+        method=preset.method,
+        normalise=preset.normalise if normalise is None else normalise,
     )
     return CallResults(
         scores=scores, ranked=scoring_rules.rank(scores, submitted), missing=dict(missing)
