@@ -26,6 +26,7 @@ from rainforest.programs.models import (
     Consortium,
     GateReport,
     NationalProject,
+    OwnerPlan,
     OwnerSubProject,
     Portfolio,
     StageGate,
@@ -73,12 +74,15 @@ CONSORTIA = f"{P}/consortia"
 CONSORTIUM_DECISION = f"{P}/consortia/{{consortium_id}}/decision"
 SHARE = f"{P}/consortia/share"
 OWNER = f"{P}/owner-plans"
+OWNER_PLAN = f"{P}/owner-plans/{{plan_id}}"
+OWNER_SUBMISSION = f"{P}/owner-plans/{{plan_id}}/submission"
 OWNER_DECISION = f"{P}/owner-plans/{{plan_id}}/decision"
 SUBPROJECTS = f"{P}/owner-plans/{{plan_id}}/subprojects"
 SUB_DECISION = f"{P}/owner-subprojects/{{subproject_id}}/decision"
 AUDIT_SUBMIT = f"{P}/owner-plans/{{plan_id}}/audit-submission"
 AUDIT = f"{P}/owner-plans/{{plan_id}}/audit"
 PORTFOLIOS = f"{P}/portfolios"
+PORTFOLIO = f"{P}/portfolios/{{portfolio_id}}"
 PORTFOLIO_PROJECTS = f"{P}/portfolios/{{portfolio_id}}/projects"
 STAGE_GATES = f"{PROJECT}/stage-gates"
 GATE_DECISION = f"{P}/stage-gates/{{gate_id}}/decision"
@@ -97,6 +101,7 @@ def _counts() -> tuple[int, ...]:
         GateReport.objects.count(),
         NationalProject.objects.count(),
         Consortium.objects.count(),
+        OwnerPlan.objects.count(),
         OwnerSubProject.objects.count(),
         Portfolio.objects.count(),
         StageGate.objects.count(),
@@ -177,12 +182,15 @@ def world(
         members=[dm.PartnerIn(shenzhen_uscc(41), "深圳大学", "university")],
         agreement=_pdf(),
     )
-    plan = mr.owner_plan_submit(
+    plan = mr.owner_plan_create(
         actor=applicant, owner=lab, title="方案", plan="内容", budget_total=Decimal("1000")
     )
     mr.owner_plan_decide(actor=officer, plan=plan, approve=True)
     sub = mr.subproject_add(
         actor=applicant, plan=plan, title="子课题", undertaker="甲", amount=Decimal("10")
+    )
+    owner_draft = mr.owner_plan_save(
+        actor=applicant, owner=lab, title="草稿方案", plan="", budget_total=None
     )
     portfolio = mr.portfolio_create(
         actor=officer, title="项目群", manager=manager, budget_total=Decimal("10000000")
@@ -203,6 +211,7 @@ def world(
             "registration_id": registration.pk,
             "consortium_id": consortium.pk,
             "plan_id": plan.pk,
+            "owner_draft": owner_draft.pk,
             "subproject_id": sub.pk,
             "portfolio_id": portfolio.pk,
             "managed": managed.pk,
@@ -474,6 +483,30 @@ BAD_REQUESTS: list[Bad] = [
         body={"plan": "x", "budget_total": "1"}),
     Bad("POST", OWNER, "officer", 422, "organisation_required", F("organisation_uscc"),
         who="officer", body={"title": "x", "plan": "x", "budget_total": "1"}),
+    Bad("POST", OWNER, "submitted without budget", 422, "required", F("budget_total"),
+        body={"title": "x", "plan": "x"}),
+    Bad("POST", OWNER, "submit a word", 422, "invalid", F("submit"),
+        body={"title": "x", "plan": "x", "budget_total": "1", "submit": "yes"}),
+    Bad("GET", OWNER, "limit 0", 422, "invalid", F("limit"), query="?limit=0"),
+    Bad("GET", OWNER_PLAN, "other applicant", 404, "not_found", who="rival"),
+    Bad("GET", OWNER_PLAN, "officer sees no draft", 404, "not_found", who="officer",
+        ids={"plan_id": "owner_draft"}),
+    Bad("GET", OWNER_PLAN, "unknown", 404, "not_found", ids={"plan_id": "missing"}),
+    Bad("PUT", OWNER_PLAN, "submitted plan", 409, "plan_submitted",
+        body={"title": "x", "plan": "x", "budget_total": "1"}),
+    Bad("PUT", OWNER_PLAN, "other applicant", 404, "not_found", who="rival",
+        ids={"plan_id": "owner_draft"}, body={"title": "x"}),
+    Bad("PUT", OWNER_PLAN, "title blank", 422, "required", F("title"),
+        ids={"plan_id": "owner_draft"}, body={"title": "  "}),
+    Bad("PUT", OWNER_PLAN, "zero budget", 422, "amount_invalid", F("budget_total"),
+        ids={"plan_id": "owner_draft"}, body={"title": "x", "budget_total": "0"}),
+    Bad("POST", OWNER_SUBMISSION, "draft without plan", 422, "required", F("plan"),
+        ids={"plan_id": "owner_draft"}),
+    Bad("POST", OWNER_SUBMISSION, "submitted twice", 409, "plan_submitted"),
+    Bad("POST", OWNER_SUBMISSION, "other applicant", 404, "not_found", who="rival",
+        ids={"plan_id": "owner_draft"}),
+    Bad("POST", OWNER_SUBMISSION, "officer", 404, "not_found", who="officer",
+        ids={"plan_id": "owner_draft"}),
     Bad("POST", OWNER_DECISION, "applicant", 403, "forbidden", body={"approve": True}),
     Bad("POST", OWNER_DECISION, "other applicant", 404, "not_found", who="rival",
         body={"approve": True}),
@@ -502,6 +535,12 @@ BAD_REQUESTS: list[Bad] = [
         who="officer", body={"title": "x", "manager_username": "applicant", "budget_total": "1"}),
     Bad("POST", PORTFOLIOS, "float budget", 422, "amount_invalid", F("budget_total"),
         who="officer", body={"title": "x", "manager_username": "manager", "budget_total": 1.5}),
+    Bad("GET", PORTFOLIOS, "applicant", 403, "forbidden"),
+    Bad("GET", PORTFOLIOS, "limit 201", 422, "invalid", F("limit"), who="officer",
+        query="?limit=201"),
+    Bad("GET", PORTFOLIO, "applicant", 404, "not_found"),
+    Bad("GET", PORTFOLIO, "unknown", 404, "not_found", who="officer",
+        ids={"portfolio_id": "missing"}),
     Bad("POST", PORTFOLIO_PROJECTS, "applicant", 404, "not_found", body={"project_id": 1}),
     Bad("POST", PORTFOLIO_PROJECTS, "unknown project", 422, "unknown_project", F("project_id"),
         who="officer", body={"project_id": MISSING}),
@@ -512,7 +551,7 @@ BAD_REQUESTS: list[Bad] = [
     Bad("POST", STAGE_GATES, "officer", 403, "forbidden", F("organisation"), who="officer", body={"report": "x"}),
     Bad("POST", STAGE_GATES, "other applicant", 404, "not_found", who="rival",
         body={"report": "x"}),
-    Bad("POST", GATE_DECISION, "officer not the manager", 409, "guard_failed", who="officer",
+    Bad("POST", GATE_DECISION, "officer not the manager", 403, "not_portfolio_manager", who="officer",
         ids={"gate_id": "stage_gate"}, body={"passed": True}),
     Bad("POST", GATE_DECISION, "applicant", 403, "forbidden", ids={"gate_id": "stage_gate"},
         body={"passed": True}),
@@ -535,6 +574,8 @@ def _send(client: Client, bad: Bad, ids: dict[str, object]) -> Any:
     url = _url(bad, ids)
     if bad.method == "GET":
         return client.get(url)
+    if bad.method == "PUT":
+        return client.put(url, data=json.dumps(bad.body or {}), content_type="application/json")
     if bad.multipart:
         data = {
             k: SimpleUploadedFile(v[0], v[1]) if isinstance(v, tuple) else v
@@ -564,4 +605,4 @@ def test_bad_request_gets_envelope_and_writes_nothing(
 
 
 def test_every_endpoint_of_this_module_is_listed() -> None:
-    assert len(TESTED_ENDPOINTS) == 40
+    assert len(TESTED_ENDPOINTS) == 46

@@ -202,7 +202,7 @@ def test_consortium_share_rounds_to_one_decimal(led: int, total: int, percent: s
 
 @pytest.fixture
 def owner_plan(applicant: Any, lab: Any, officer: Any) -> Any:
-    plan = mr.owner_plan_submit(
+    plan = mr.owner_plan_create(
         actor=applicant,
         owner=lab,
         title="新型显示产业链攻关",
@@ -286,8 +286,10 @@ def test_only_the_portfolio_manager_decides_a_gate_and_a_pass_opens_the_midterm_
     mr.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
     ex.tranche_release(actor=officer, project=project, order=1, now=at("2026-12-02 10:00"))
     gate = mr.stage_gate_request(actor=applicant, project=project, report="中期进展")
-    with pytest.raises(ConflictError):
+    with pytest.raises(PermissionDeniedError) as refused:
         mr.stage_gate_decide(actor=officer, gate=gate, passed=True)
+    gate.case.refresh_from_db()
+    assert (refused.value.code, gate.case.stage) == ("not_portfolio_manager", "gate_review")
 
     mr.stage_gate_decide(actor=manager, gate=gate, passed=True)
     ex.tranche_release(actor=officer, project=project, order=2)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -38,6 +38,7 @@ from rainforest.programs.models import (
     Field as ProgrammeField,
 )
 from rainforest.programs.permissions import can_run_programme
+from rainforest.programs.permissions_execution import is_portfolio_manager
 from rainforest.programs.presenters import decision_out
 from rainforest.programs.services import modes
 from rainforest.programs.services import modes_registrations as mr
@@ -625,23 +626,37 @@ class SubProjectOut(Schema):
     undertaker: str
     amount: str
     status: str
+    reason: str
+    decided_at: datetime | None
+    decided_by: str | None
+    decision: DecisionOut | None
 
 
 class OwnerPlanOut(Schema):
     id: int
-    case_number: str
-    stage: str
+    case_number: str | None = Field(description="草稿没有办件编号")
+    stage: str = Field(description="办件环节；草稿为 draft")
     owner: str
     title: str
-    budget_total: str
+    plan: str
+    budget_total: str | None
+    created_at: datetime
+    submitted_at: datetime | None
     subprojects: list[SubProjectOut]
 
 
 class OwnerPlanIn(Schema):
     organisation_uscc: str | None = Field(None, max_length=40)
     title: str = Field(..., max_length=200)
-    plan: str = Field(..., max_length=20000)
-    budget_total: AmountIn
+    plan: str = Field("", max_length=20000)
+    budget_total: AmountIn = None
+    submit: StrictBool = Field(True, description="false 时只保存草稿，稍后再提交")
+
+
+class OwnerPlanDraftIn(Schema):
+    title: str = Field(..., max_length=200)
+    plan: str = Field("", max_length=20000)
+    budget_total: AmountIn = None
 
 
 class SubProjectIn(Schema):
@@ -655,14 +670,23 @@ class AuditIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
-def owner_out(p: OwnerPlan) -> dict[str, Any]:
+def _optional_amount(value: Any, field: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _amount(value, field)
+
+
+def owner_out(p: OwnerPlan, language: str) -> dict[str, Any]:
     return {
         "id": p.pk,
-        "case_number": p.case.number,
-        "stage": p.case.stage,
+        "case_number": p.case.number if p.case is not None else None,
+        "stage": p.case.stage if p.case is not None else "draft",
         "owner": p.owner.name,
         "title": p.title,
-        "budget_total": format_yuan_plain(p.budget_total),
+        "plan": p.plan,
+        "budget_total": None if p.budget_total is None else format_yuan_plain(p.budget_total),
+        "created_at": p.created_at,
+        "submitted_at": p.submitted_at,
         "subprojects": [
             {
                 "id": s.pk,
@@ -670,6 +694,10 @@ def owner_out(p: OwnerPlan) -> dict[str, Any]:
                 "undertaker": s.undertaker,
                 "amount": format_yuan_plain(s.amount),
                 "status": s.status,
+                "reason": s.reason,
+                "decided_at": s.decided_at,
+                "decided_by": s.decided_by.username if s.decided_by is not None else None,
+                "decision": decision_out(s.decision, language),
             }
             for s in p.subprojects.all()
         ],
@@ -677,19 +705,56 @@ def owner_out(p: OwnerPlan) -> dict[str, Any]:
 
 
 def _plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
-    return owner_out(sel.access_owner_plan(request.user, plan_id))
+    return owner_out(sel.access_owner_plan(request.user, plan_id), _lang(request))
 
 
-@router.post("/owner-plans", response={201: OwnerPlanOut}, summary="业主提交实施方案")
+@router.get("/owner-plans", response=list[OwnerPlanOut], summary="业主制实施方案")
+def owner_plan_list(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
+    """The owner's own plans (drafts too); programme staff see every submitted plan."""
+    language = _lang(request)
+    return [owner_out(p, language) for p in sel.visible_owner_plans(request.user)[: filters.limit]]
+
+
+@router.get("/owner-plans/{plan_id}", response=OwnerPlanOut, summary="业主制实施方案详情")
+def owner_plan_detail(request: HttpRequest, plan_id: int) -> dict[str, Any]:
+    return _plan(request, plan_id)
+
+
+@router.post("/owner-plans", response={201: OwnerPlanOut}, summary="业主起草或提交实施方案")
 def owner_plan_submit(request: HttpRequest, payload: OwnerPlanIn) -> Status[dict[str, Any]]:
-    plan = mr.owner_plan_submit(
+    plan = mr.owner_plan_create(
         actor=request.user,
         owner=_organisation(request, payload.organisation_uscc),
         title=payload.title,
         plan=payload.plan,
-        budget_total=_amount(payload.budget_total, "budget_total"),
+        budget_total=_optional_amount(payload.budget_total, "budget_total"),
+        submit=payload.submit,
     )
     return Status(201, _plan(request, plan.pk))
+
+
+@router.put("/owner-plans/{plan_id}", response=OwnerPlanOut, summary="业主修改实施方案草稿")
+def owner_plan_update(
+    request: HttpRequest, plan_id: int, payload: OwnerPlanDraftIn
+) -> dict[str, Any]:
+    plan = sel.access_owner_plan(request.user, plan_id)
+    mr.owner_plan_save(
+        actor=request.user,
+        owner=plan.owner,
+        draft=plan,
+        title=payload.title,
+        plan=payload.plan,
+        budget_total=_optional_amount(payload.budget_total, "budget_total"),
+    )
+    return _plan(request, plan_id)
+
+
+@router.post(
+    "/owner-plans/{plan_id}/submission", response=OwnerPlanOut, summary="业主提交实施方案草稿"
+)
+def owner_plan_submission(request: HttpRequest, plan_id: int) -> dict[str, Any]:
+    mr.owner_plan_submit(actor=request.user, plan=sel.access_owner_plan(request.user, plan_id))
+    return _plan(request, plan_id)
 
 
 @router.post("/owner-plans/{plan_id}/decision", response=OwnerPlanOut, summary="科技局审批实施方案")
@@ -732,8 +797,6 @@ def subproject_decision(
         .first()
     )
     if sub is None:
-        from django.http import Http404
-
         raise Http404
     mr.subproject_decide(
         actor=request.user, subproject=sub, approve=payload.approve, reason=payload.reason
@@ -763,12 +826,37 @@ def owner_audit(request: HttpRequest, plan_id: int, payload: AuditIn) -> dict[st
 # --- 项目经理人制 ------------------------------------------------------------------------
 
 
+class StageGateOut(Schema):
+    id: int
+    case_number: str
+    stage: str
+    project: str
+    gate: str
+    report: str
+    requested_at: datetime
+    passed: bool | None
+    decided_at: datetime | None
+    decision: DecisionOut | None
+
+
+class PortfolioProjectOut(Schema):
+    number: str
+    title: str
+    undertaker: str
+    approved_amount: str
+    status: str
+
+
 class PortfolioOut(Schema):
     id: int
     title: str
     manager: str
+    mine: bool = Field(description="调用者是否为该项目群的项目经理人（只有他可以作出阶段决策）")
     budget_total: str
+    committed: str = Field(description="已纳入项目的财政资金合计（元）")
     projects: list[str]
+    held: list[PortfolioProjectOut]
+    gates: list[StageGateOut]
 
 
 class PortfolioIn(Schema):
@@ -785,39 +873,69 @@ class StageGateIn(Schema):
     report: str = Field(..., max_length=20000)
 
 
-class StageGateOut(Schema):
-    id: int
-    case_number: str
-    stage: str
-    project: str
-    gate: str
-    passed: bool | None
-
-
 class GateDecisionIn(Schema):
     passed: StrictBool
     reason: str = Field("", max_length=2000)
 
 
-def portfolio_out(p: Any) -> dict[str, Any]:
-    return {
-        "id": p.pk,
-        "title": p.title,
-        "manager": p.manager.username,
-        "budget_total": format_yuan_plain(p.budget_total),
-        "projects": [x.number for x in p.projects.all()],
-    }
-
-
-def stage_gate_out(g: Any) -> dict[str, Any]:
+def stage_gate_out(g: Any, language: str) -> dict[str, Any]:
     return {
         "id": g.pk,
         "case_number": g.case.number,
         "stage": g.case.stage,
         "project": g.project.number,
         "gate": g.gate,
+        "report": g.report,
+        "requested_at": g.requested_at,
         "passed": g.passed,
+        "decided_at": g.decided_at,
+        "decision": decision_out(g.decision, language),
     }
+
+
+def portfolio_out(p: Any, user: Any, language: str) -> dict[str, Any]:
+    held = list(p.projects.all())
+    return {
+        "id": p.pk,
+        "title": p.title,
+        "manager": p.manager.username,
+        "mine": is_portfolio_manager(user, p),
+        "budget_total": format_yuan_plain(p.budget_total),
+        "committed": format_yuan_plain(sum((x.approved_amount for x in held), Decimal("0.00"))),
+        "projects": [x.number for x in held],
+        "held": [
+            {
+                "number": x.number,
+                "title": x.title,
+                "undertaker": x.lead_org.name,
+                "approved_amount": format_yuan_plain(x.approved_amount),
+                "status": x.status,
+            }
+            for x in held
+        ],
+        "gates": [stage_gate_out(g, language) for g in p.gates.all()],
+    }
+
+
+def _portfolio(request: HttpRequest, portfolio_id: int) -> dict[str, Any]:
+    found = sel.access_portfolio(request.user, portfolio_id)
+    return portfolio_out(found, request.user, _lang(request))
+
+
+@router.get("/portfolios", response=list[PortfolioOut], summary="项目经理人项目群")
+def portfolio_list(request: HttpRequest, filters: Query[ListFilters]) -> list[dict[str, Any]]:
+    """Programme officers see every portfolio; ``mine`` marks those the caller manages."""
+    _require_officer(request)
+    language = _lang(request)
+    return [
+        portfolio_out(p, request.user, language)
+        for p in sel.visible_portfolios(request.user)[: filters.limit]
+    ]
+
+
+@router.get("/portfolios/{portfolio_id}", response=PortfolioOut, summary="项目群详情")
+def portfolio_detail(request: HttpRequest, portfolio_id: int) -> dict[str, Any]:
+    return _portfolio(request, portfolio_id)
 
 
 @router.post("/portfolios", response={201: PortfolioOut}, summary="设立项目群并指定项目经理人")
@@ -834,7 +952,7 @@ def portfolio_create(request: HttpRequest, payload: PortfolioIn) -> Status[dict[
         manager=manager,
         budget_total=_amount(payload.budget_total, "budget_total"),
     )
-    return Status(201, portfolio_out(sel.access_portfolio(request.user, portfolio.pk)))
+    return Status(201, _portfolio(request, portfolio.pk))
 
 
 @router.post(
@@ -850,7 +968,7 @@ def portfolio_add(
             "找不到这个项目", "No such project", field="project_id", code="unknown_project"
         )
     mr.portfolio_add_project(actor=request.user, portfolio=portfolio, project=project)
-    return portfolio_out(sel.access_portfolio(request.user, portfolio_id))
+    return _portfolio(request, portfolio_id)
 
 
 @router.post(
@@ -864,7 +982,7 @@ def stage_gate_request(
         project=sel.access_project(request.user, project_id),
         report=payload.report,
     )
-    return Status(201, stage_gate_out(sel.access_stage_gate(request.user, gate.pk)))
+    return Status(201, stage_gate_out(sel.access_stage_gate(request.user, gate.pk), _lang(request)))
 
 
 @router.post(
@@ -877,4 +995,4 @@ def stage_gate_decision(
     mr.stage_gate_decide(
         actor=request.user, gate=gate, passed=payload.passed, reason=payload.reason
     )
-    return stage_gate_out(sel.access_stage_gate(request.user, gate_id))
+    return stage_gate_out(sel.access_stage_gate(request.user, gate_id), _lang(request))

@@ -3,10 +3,13 @@ through ``access_*``, which answer 404 to a stranger whether or not the object e
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import ExtractYear
 from django.http import Http404
+from django.utils import timezone
 
 from rainforest.accounts.permissions import is_staff, org_ids
 from rainforest.programs.models import (
@@ -21,6 +24,7 @@ from rainforest.programs.models import (
     MilestoneReport,
     NationalProject,
     OwnerPlan,
+    OwnerSubProject,
     PaymentTranche,
     Portfolio,
     Project,
@@ -164,8 +168,14 @@ def access_consortium(user: Any, consortium_id: Any) -> Consortium:
 
 
 def visible_owner_plans(user: Any) -> QuerySet[OwnerPlan]:
-    qs = OwnerPlan.objects.select_related("owner", "case").prefetch_related("subprojects")
-    return _own(qs, user, "owner_id").order_by("-submitted_at", "-id")
+    """The owner sees its own plans, drafts included; staff see every submitted plan and
+    no draft; another organisation sees none of them."""
+    qs = OwnerPlan.objects.select_related("owner", "case").prefetch_related(
+        Prefetch("subprojects", queryset=OwnerSubProject.objects.select_related("decided_by"))
+    )
+    if is_staff(user):
+        qs = qs.filter(case__isnull=False)
+    return _own(qs, user, "owner_id").order_by("-created_at", "-id")
 
 
 def access_owner_plan(user: Any, plan_id: Any) -> OwnerPlan:
@@ -176,10 +186,23 @@ def access_owner_plan(user: Any, plan_id: Any) -> OwnerPlan:
 
 
 def visible_portfolios(user: Any) -> QuerySet[Portfolio]:
-    """Portfolios are the bureau's own arrangement: staff only."""
+    """Portfolios are the bureau's own arrangement: programme officers only (each sees
+    every portfolio; only its manager decides in it)."""
     if not can_run_programme(user):
         return Portfolio.objects.none()
-    return Portfolio.objects.select_related("manager").prefetch_related("projects")
+    return (
+        Portfolio.objects.select_related("manager")
+        .prefetch_related(
+            Prefetch("projects", queryset=Project.objects.select_related("lead_org")),
+            Prefetch(
+                "gates",
+                queryset=StageGate.objects.select_related("project", "case").order_by(
+                    "-requested_at", "-id"
+                ),
+            ),
+        )
+        .order_by("-created_at", "-id")
+    )
 
 
 def access_portfolio(user: Any, portfolio_id: Any) -> Portfolio:
@@ -195,3 +218,38 @@ def access_stage_gate(user: Any, gate_id: Any) -> StageGate:
         return _own(qs, user, "project__lead_org_id").get(pk=_int(gate_id))
     except StageGate.DoesNotExist:
         raise Http404 from None
+
+
+def access_subproject(user: Any, plan: OwnerPlan, subproject_id: Any) -> OwnerSubProject:
+    """A sub-project of a plan already loaded through ``access_owner_plan``."""
+    try:
+        return OwnerSubProject.objects.select_related("plan", "plan__owner").get(
+            pk=_int(subproject_id), plan=plan
+        )
+    except OwnerSubProject.DoesNotExist:
+        raise Http404 from None
+
+
+def consortium_led_by_year(
+    projects: QuerySet[Project], year: int | None = None
+) -> list[tuple[int, int, int]]:
+    """``(year, led, total)`` per year of approval, oldest first: how many of the approved
+    ``projects`` were applied for by a registered innovation consortium (联合体申报,
+    ``ApplicationConsortium``), of how many. One grouped query; ``year`` narrows it to
+    the projects approved in that local calendar year."""
+    if year is not None:
+        tz = timezone.get_current_timezone()
+        projects = projects.filter(
+            approved_at__gte=datetime(year, 1, 1, tzinfo=tz),
+            approved_at__lt=datetime(year + 1, 1, 1, tzinfo=tz),
+        )
+    rows = (
+        projects.annotate(approved_year=ExtractYear("approved_at"))
+        .values("approved_year")
+        .annotate(
+            total=Count("id"),
+            led=Count("id", filter=Q(application__as_consortium__isnull=False)),
+        )
+        .order_by("approved_year")
+    )
+    return [(r["approved_year"], r["led"], r["total"]) for r in rows]

@@ -6,6 +6,7 @@ app_name = "programs"
 urlpatterns = [
     path("", include("rainforest.programs.urls_decision")),
     path("", include("rainforest.programs.urls_execution")),
+    path("", include("rainforest.programs.urls_modes")),
     # Anyone, without signing in
     path("public/calls/", public.call_list, name="public_call_list"),
     path("public/calls/<int:call_id>/", public.call_detail, name="public_call_detail"),

@@ -44,6 +44,8 @@ LINKS = [
     Link(_("项目执行"), "/programs/projects/", _r("applicant", "programme_officer")),
     Link(_("国家项目配套"), "/programs/national/", _r("applicant", "programme_officer")),
     Link(_("创新联合体"), "/programs/consortia/", _r("applicant", "programme_officer")),
+    Link(_("业主制项目"), "/programs/owner-plans/", _r("applicant", "programme_officer")),
+    Link(_("项目经理人项目群"), "/programs/portfolios/", _r("programme_officer")),
     # Finance
     Link(_("知识产权质押登记"), "/finance/pledges/", _r("bank_officer", "programme_officer")),
     Link(_("新建质押登记"), "/finance/pledges/new/", _r("bank_officer")),

@@ -173,21 +173,39 @@ class ChallengeTranche(models.Model):
 
 
 class OwnerPlan(models.Model):
-    """An owner enterprise's plan (业主制实施方案): sub-projects within a budget."""
+    """An owner enterprise's plan (业主制实施方案): sub-projects within a budget.
+
+    Drafting is not a case (as with applications): the owner saves the plan as often as
+    it likes; submitting opens the case the bureau approves. A draft has no case.
+    """
 
     owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="owner_plan")
+    case = models.OneToOneField(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="owner_plan"
+    )
     title = models.CharField(_("方案名称"), max_length=200)
-    plan = models.TextField(_("实施方案"))
-    budget_total = models.DecimalField(_("财政资金总额（元）"), **MONEY)
-    submitted_at = models.DateTimeField()
-    submitted_by = models.ForeignKey(
+    plan = models.TextField(_("实施方案"), blank=True)
+    budget_total = models.DecimalField(_("财政资金总额（元）"), null=True, blank=True, **MONEY)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decision = models.JSONField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-submitted_at", "-id"]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_draft(self) -> bool:
+        return self.case_id is None
 
 
 class SubProjectStatus(models.TextChoices):

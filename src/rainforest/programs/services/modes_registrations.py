@@ -94,18 +94,18 @@ def _positive(amount: Decimal, field: str) -> Decimal:
 # --- 业主制 ------------------------------------------------------------------------------
 
 
-def owner_plan_submit(
-    *,
-    actor: User,
-    owner: Organisation,
-    title: str,
-    plan: str,
-    budget_total: Decimal,
-    now: datetime | None = None,
-) -> OwnerPlan:
-    """An owner enterprise submits its plan (实施方案) for the bureau's approval."""
-    _require_org(actor, owner)
-    now = _now(now)
+def _plan_fields(
+    *, title: str, plan: str, budget_total: Decimal | None
+) -> tuple[str, str, Decimal | None]:
+    """A draft needs its title; the rest may wait until it is submitted."""
+    title = text(title, field="title", label_zh="方案名称", label_en="title", limit=200)
+    plan = optional_text(plan, field="plan", label_zh="实施方案", label_en="plan", limit=20000)
+    if budget_total is not None:
+        _positive(budget_total, "budget_total")
+    return title, plan, budget_total
+
+
+def _require_owner_enterprise(owner: Organisation) -> None:
     if owner.kind != OrganisationKind.ENTERPRISE:
         raise ValidationError(
             "业主制项目的业主须为企业。",
@@ -113,35 +113,133 @@ def owner_plan_submit(
             field="organisation",
             code="owner_not_enterprise",
         )
-    title = text(title, field="title", label_zh="方案名称", label_en="title", limit=200)
-    plan = text(plan, field="plan", label_zh="实施方案", label_en="plan", limit=20000)
-    _positive(budget_total, "budget_total")
+
+
+def owner_plan_save(
+    *,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    plan: str,
+    budget_total: Decimal | None,
+    draft: OwnerPlan | None = None,
+    now: datetime | None = None,
+) -> OwnerPlan:
+    """An owner enterprise saves its plan (实施方案) as a draft: a new one, or ``draft``
+    again. Nobody but the owner sees a draft; the bureau sees it once it is submitted."""
+    _require_org(actor, owner)
+    now = _now(now)
+    _require_owner_enterprise(owner)
+    title, plan, budget_total = _plan_fields(title=title, plan=plan, budget_total=budget_total)
     with transaction.atomic():
+        if draft is None:
+            saved = OwnerPlan.objects.create(
+                owner=owner,
+                title=title,
+                plan=plan,
+                budget_total=budget_total,
+                created_at=now,
+                created_by=actor,
+                updated_at=now,
+            )
+        else:
+            saved = OwnerPlan.objects.select_for_update().get(pk=draft.pk)
+            if saved.owner_id != owner.pk:
+                raise PermissionDeniedError(
+                    "只有该单位的申报人可以办理此事项",
+                    "Only an applicant of this organisation may do this",
+                    field="organisation",
+                    code="forbidden",
+                )
+            _require_draft(saved)
+            saved.title, saved.plan, saved.budget_total = title, plan, budget_total
+            saved.updated_at = now
+            saved.save(update_fields=["title", "plan", "budget_total", "updated_at"])
+        audit_append(
+            actor=actor,
+            action="programs.owner_plan_save",
+            subject_type="owner_plan",
+            subject_id=saved.pk,
+            data={
+                "title": title,
+                "budget_total": None if budget_total is None else str(budget_total),
+            },
+        )
+    return saved
+
+
+def _require_draft(plan: OwnerPlan) -> None:
+    if plan.case_id is not None:
+        raise ConflictError(
+            "实施方案已提交，不能再修改。",
+            "The plan is submitted; it can no longer be changed.",
+            code="plan_submitted",
+        )
+
+
+def owner_plan_submit(*, actor: User, plan: OwnerPlan, now: datetime | None = None) -> OwnerPlan:
+    """The owner submits its draft for the bureau's approval: the case starts here."""
+    _require_org(actor, plan.owner)
+    now = _now(now)
+    _require_owner_enterprise(plan.owner)
+    with transaction.atomic():
+        locked = OwnerPlan.objects.select_for_update().select_related("owner").get(pk=plan.pk)
+        _require_draft(locked)
+        text(locked.plan, field="plan", label_zh="实施方案", label_en="plan", limit=20000)
+        if locked.budget_total is None:
+            raise ValidationError(
+                "请填写财政资金总额",
+                "Enter the total fiscal funding",
+                field="budget_total",
+                code="required",
+            )
         case = case_open(
             process_code=OWNER,
             actor=actor,
-            owner_org=owner,
-            title=f"{owner.name} 业主制实施方案：{title}",
+            owner_org=locked.owner,
+            title=f"{locked.owner.name} 业主制实施方案：{locked.title}",
             now=now,
-            data={"budget_total": str(budget_total)},
+            data={"budget_total": str(locked.budget_total)},
         )
-        return OwnerPlan.objects.create(
-            owner=owner,
-            case=case,
-            title=title,
-            plan=plan,
-            budget_total=budget_total,
-            submitted_at=now,
-            submitted_by=actor,
+        locked.case = case
+        locked.submitted_at = now
+        locked.submitted_by = actor
+        locked.save(update_fields=["case", "submitted_at", "submitted_by"])
+    return locked
+
+
+def owner_plan_create(
+    *,
+    actor: User,
+    owner: Organisation,
+    title: str,
+    plan: str,
+    budget_total: Decimal | None,
+    submit: bool = True,
+    now: datetime | None = None,
+) -> OwnerPlan:
+    """Save a new plan and (with ``submit``) submit it at once; refused whole or not at all."""
+    with transaction.atomic():
+        saved = owner_plan_save(
+            actor=actor, owner=owner, title=title, plan=plan, budget_total=budget_total, now=now
         )
+        if submit:
+            saved = owner_plan_submit(actor=actor, plan=saved, now=now)
+    return saved
 
 
 def _lock_plan(plan: OwnerPlan) -> OwnerPlan:
-    return (
+    """The submitted plan, locked; a draft has no case to act on yet."""
+    locked = (
         OwnerPlan.objects.select_for_update(of=("self",))
         .select_related("case", "owner")
         .get(pk=plan.pk)
     )
+    if locked.case is None:
+        raise ConflictError(
+            "实施方案尚未提交。", "The plan is not submitted yet.", code="plan_not_submitted"
+        )
+    return locked
 
 
 def owner_plan_decide(
@@ -438,6 +536,7 @@ def stage_gate_decide(
     """Only the portfolio's manager decides; a pass is the project's mid-term check."""
     require_manager(actor)
     now = _now(now)
+    reason = optional_text(reason, field="reason", label_zh="理由", label_en="reason", limit=2000)
     with transaction.atomic():
         locked = (
             StageGate.objects.select_for_update(of=("self",))
@@ -445,16 +544,27 @@ def stage_gate_decide(
             .get(pk=gate.pk)
         )
         manager = is_portfolio_manager(actor, locked.portfolio)
+        if not manager:
+            # Other programme officers see the portfolio but never decide in it.
+            raise PermissionDeniedError(
+                "只有该项目群的项目经理人可以作出阶段决策。",
+                "Only the portfolio's project manager decides its stage gates.",
+                code="not_portfolio_manager",
+            )
         params = _modes_params(now)
+        said_zh = f"：{reason}" if reason else "。"
+        said_en = f": {reason}" if reason else "."
         decision = decide(
             "pass" if passed else "fail",
             params,
             reasons=[
                 Reason(
                     f"项目经理人（{actor.display_name or actor.username}）决定阶段"
-                    + ("通过。" if passed else f"不通过：{reason}"),
+                    + ("通过" if passed else "不通过")
+                    + said_zh,
                     f"The project manager ({actor.username}) decided the gate "
-                    + ("passed." if passed else f"failed: {reason}"),
+                    + ("passed" if passed else "failed")
+                    + said_en,
                 )
             ],
             facts={"portfolio": locked.portfolio_id, "gate": locked.gate},
@@ -752,10 +862,10 @@ def application_as_consortium(
 
 def consortium_led_share(*, year: int | None = None, on: date | None = None) -> dm.ConsortiumShare:
     """The share of approved projects led by a registered consortium (the dashboard's figure)."""
-    projects = Project.objects.all()
-    if year is not None:
-        projects = projects.filter(approved_at__year=year)
-    total = projects.count()
-    led = projects.filter(application__as_consortium__isnull=False).count()
+    from rainforest.programs.selectors_execution import consortium_led_by_year
+
+    rows = consortium_led_by_year(Project.objects.all(), year)
+    led = sum(r[1] for r in rows)
+    total = sum(r[2] for r in rows)
     day = on or timezone.localdate()
     return dm.consortium_share(led, total, params=dm.modes_parameters(day))

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import get_language
 
-from rainforest.core.errors import DomainError
+from rainforest.accounts.models import Organisation
+from rainforest.accounts.permissions import org_ids
+from rainforest.accounts.roles import Role
+from rainforest.cases import registry
+from rainforest.core.errors import DomainError, ValidationError
+from rainforest.core.money import parse_yuan
 from rainforest.programs.permissions import can_run_programme
 
 
@@ -27,6 +33,11 @@ def anchor(field: str | None) -> str:
 
 def error_list(exc: DomainError) -> list[tuple[str, str]]:
     return [(anchor(exc.field), message(exc))]
+
+
+def error_status(exc: DomainError) -> int:
+    """The page's status for a refused action: 403, 409 or 422 as the error says."""
+    return exc.http_status if exc.http_status in (403, 409, 422) else 422
 
 
 def rows(
@@ -64,3 +75,43 @@ def with_row_errors(
             if index < len(out):
                 out[index]["errors"][parts[2]] = text
     return out
+
+
+def stage_name(case: Any) -> str:
+    """The name of a case's current stage in the page's language (its code if unknown)."""
+    if case is None:
+        return ""
+    try:
+        stage = registry.get(case.process_code, case.process_version).stage(case.stage)
+    except (KeyError, ValueError):
+        return str(case.stage)
+    return stage.name_en if language_en() else stage.name_zh
+
+
+def reasons(stored: dict[str, Any] | None) -> list[str]:
+    """A stored Decision's reasons in the page's language."""
+    if not stored:
+        return []
+    key = "en" if language_en() else "zh"
+    return [str(r.get(key, "")) for r in stored.get("reasons", [])]
+
+
+def applicant_org(request: HttpRequest) -> Organisation | None:
+    """The first organisation the person acts for as an applicant (申报人), if any."""
+    return (
+        Organisation.objects.filter(
+            pk__in=org_ids(request.user),
+            memberships__user=request.user,
+            memberships__role=Role.APPLICANT,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def money(raw: str, field: str) -> Decimal:
+    """An amount typed as 100万 or 1,000,000; more than zero."""
+    amount = parse_yuan(raw.strip(), field=field)
+    if amount <= 0:
+        raise ValidationError("金额应大于零", "The amount must be more than zero", field=field)
+    return amount

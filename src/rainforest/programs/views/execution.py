@@ -24,7 +24,8 @@ from rainforest.programs.permissions_execution import can_act_for_org, can_manag
 from rainforest.programs.services import execution as ex
 from rainforest.programs.services import execution_changes as ch
 from rainforest.programs.services import execution_closure as cl
-from rainforest.programs.views.common import anchor, error_list, message
+from rainforest.programs.services import modes_registrations as mr
+from rainforest.programs.views.common import anchor, error_list, message, reasons
 
 OPINION_CHOICES = (
     ("pass", "通过"),
@@ -56,6 +57,11 @@ def _detail(
             "reports": list(project.reports.all()),
             "changes": list(project.changes.all()),
             "acceptances": list(project.acceptances.all()),
+            "portfolio": project.portfolios.select_related("manager").first(),
+            "stage_gates": [
+                {"gate": g, "reasons": reasons(g.decision)}
+                for g in project.stage_gates.select_related("case").order_by("requested_at")
+            ],
             "staff": can_manage_execution(request.user),
             "undertaker": can_act_for_org(request.user, project.lead_org_id),
             "opinion_choices": OPINION_CHOICES,
@@ -358,3 +364,20 @@ def change_decide(request: HttpRequest, change_id: int) -> HttpResponse:
         return _problem(request, change.project_id, exc.with_field(f"change-{change.pk}"))
     messages.success(request, _("变更申请已办理"))
     return redirect("programs:project_detail", project_id=change.project_id)
+
+
+@login_required
+@require_POST
+def stage_gate_request(request: HttpRequest, project_id: int) -> HttpResponse:
+    """项目经理人制: the undertaker asks the portfolio's manager for the mid-term gate."""
+    project = sel.access_project(request.user, project_id)
+    if not can_act_for_org(request.user, project.lead_org_id):
+        raise Http404
+    report = request.POST.get("gate_report", "")
+    try:
+        mr.stage_gate_request(actor=request.user, project=project, report=report)
+    except DomainError as exc:
+        exc = exc.with_field("gate_report") if exc.field in (None, "report") else exc
+        return _problem(request, project_id, exc, {"gate_report": report})
+    messages.success(request, _("已提交阶段决策申请，等待项目经理人决定"))
+    return redirect("programs:project_detail", project_id=project_id)

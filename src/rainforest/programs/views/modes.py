@@ -18,33 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rainforest.accounts.models import Organisation
-from rainforest.accounts.permissions import org_ids
-from rainforest.accounts.roles import Role
 from rainforest.core.errors import DomainError, ValidationError
-from rainforest.core.money import parse_yuan
 from rainforest.programs import domain_modes as dm
 from rainforest.programs import selectors_execution as sel
 from rainforest.programs.models import ChallengeStatus, TeamStatus
 from rainforest.programs.permissions import can_run_programme
 from rainforest.programs.services import modes
 from rainforest.programs.services import modes_registrations as mr
-from rainforest.programs.views.common import error_list
+from rainforest.programs.views.common import applicant_org, error_list, money
 
 GATE_ROWS = 4
 MEMBER_ROWS = 4
-
-
-def _applicant_org(request: HttpRequest) -> Organisation | None:
-    return (
-        Organisation.objects.filter(
-            pk__in=org_ids(request.user),
-            memberships__user=request.user,
-            memberships__role=Role.APPLICANT,
-        )
-        .order_by("pk")
-        .first()
-    )
 
 
 def _officer(request: HttpRequest) -> None:
@@ -63,13 +47,6 @@ def _end_of(raw: str, field: str) -> datetime:
             code="invalid",
         ) from None
     return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
-
-
-def _money(raw: str, field: str) -> Decimal:
-    amount = parse_yuan(raw.strip(), field=field)
-    if amount <= 0:
-        raise ValidationError("金额应大于零", "The amount must be more than zero", field=field)
-    return amount
 
 
 # --- 揭榜挂帅: public ----------------------------------------------------------------
@@ -153,7 +130,7 @@ def challenge_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 title=typed.get("title", ""),
                 goal=typed.get("goal", ""),
-                funding_per_team=_money(typed.get("funding_per_team", ""), "funding_per_team"),
+                funding_per_team=money(typed.get("funding_per_team", ""), "funding_per_team"),
                 max_teams=int(max_raw),
                 takeup_closes_at=_end_of(typed.get("takeup_closes_on", ""), "takeup_closes_on"),
                 gates=gates,
@@ -234,7 +211,7 @@ def challenge_act(request: HttpRequest, challenge_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def challenge_take_up(request: HttpRequest, challenge_id: int) -> HttpResponse:
     challenge = sel.access_challenge(request.user, challenge_id)
-    organisation = _applicant_org(request)
+    organisation = applicant_org(request)
     if organisation is None:
         raise Http404
     typed = {k: v for k, v in request.POST.items()}
@@ -321,7 +298,7 @@ def national_list(request: HttpRequest) -> HttpResponse:
         "programs/modes/national_list.html",
         {
             "registrations": list(sel.visible_national_projects(request.user)[:200]),
-            "can_register": _applicant_org(request) is not None,
+            "can_register": applicant_org(request) is not None,
         },
     )
 
@@ -329,7 +306,7 @@ def national_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def national_new(request: HttpRequest) -> HttpResponse:
-    organisation = _applicant_org(request)
+    organisation = applicant_org(request)
     if organisation is None:
         raise Http404
     typed = {k: v for k, v in request.POST.items()}
@@ -360,7 +337,7 @@ def national_new(request: HttpRequest) -> HttpResponse:
                 programme=typed.get("programme", ""),
                 number=typed.get("number", ""),
                 title=typed.get("title", ""),
-                national_funding=_money(typed.get("national_funding", ""), "national_funding"),
+                national_funding=money(typed.get("national_funding", ""), "national_funding"),
                 period_start=start,
                 period_end=end,
                 landed_in_shenzhen=typed.get("landed_in_shenzhen") == "yes",
@@ -395,7 +372,7 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
         "programs/modes/consortium_list.html",
         {
             "consortia": list(sel.visible_consortia(request.user)[:200]),
-            "can_register": _applicant_org(request) is not None,
+            "can_register": applicant_org(request) is not None,
             "share": mr.consortium_led_share() if staff else None,
         },
     )
@@ -404,7 +381,7 @@ def consortium_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def consortium_new(request: HttpRequest) -> HttpResponse:
-    organisation = _applicant_org(request)
+    organisation = applicant_org(request)
     if organisation is None:
         raise Http404
     typed = {k: v for k, v in request.POST.items()}
