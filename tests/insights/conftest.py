@@ -79,11 +79,12 @@ def pledges(make_pledges: Any) -> Pledges:
 
 @pytest.fixture
 def insights_registry(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The spans and dimensions registry, restored after the test."""
+    """The spans, dimensions and shares registry, restored after the test."""
     from rainforest.insights import registry
 
     monkeypatch.setattr(registry, "_spans", dict(registry._spans))
     monkeypatch.setattr(registry, "_dimensions", dict(registry._dimensions))
+    monkeypatch.setattr(registry, "_shares", dict(registry._shares))
     return registry
 
 

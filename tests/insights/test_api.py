@@ -97,6 +97,7 @@ def test_cycle_times_api_returns_dashboard_numbers(
                 }
             ],
             "overdue_by_office": [{"office": office, "overdue": 1}],
+            "shares": [],
         }
     ]  # fmt: skip
     assert body["overdue_by_office"] == [{"office": office, "overdue": 1}]

@@ -77,3 +77,48 @@ def test_register_dimension_refuses_renaming(insights_registry: Any) -> None:
         insights_registry.register_dimension("ip_pledge", "bank", "机构", list, lambda q, v: q)
     assert [d.code for d in insights_registry.dimensions("ip_pledge")] == ["bank"]
     assert insights_registry.dimension("ip_pledge", "none") is None
+
+
+def _share(registry: Any, **change: Any) -> Any:
+    values: dict[str, Any] = {
+        "numerator_zh": "已登记",
+        "numerator_en": "Registered",
+        "denominator_zh": "全部",
+        "denominator_en": "All",
+        "counts_fn": lambda cases, year: [],
+        "percent_fn": lambda n, d: None,
+    }
+    values.update(change)
+    return registry.register_share(
+        "ip_pledge", "registered", "登记占比", "Registered share", **values
+    )
+
+
+def test_register_share_twice_identically_is_harmless(insights_registry: Any) -> None:
+    _share(insights_registry)
+    second = _share(insights_registry)
+
+    assert insights_registry.shares("ip_pledge") == [second]
+    assert insights_registry.shares("other") == []
+
+
+def test_register_share_refuses_renaming_its_counts(insights_registry: Any) -> None:
+    _share(insights_registry)
+
+    with pytest.raises(ValueError, match="registered twice"):
+        _share(insights_registry, numerator_zh="已撤回")
+
+
+@pytest.mark.parametrize("blank", ["numerator_zh", "denominator_zh"])
+def test_register_share_needs_names_for_both_counts(insights_registry: Any, blank: str) -> None:
+    with pytest.raises(ValueError, match="Chinese names"):
+        _share(insights_registry, **{blank: ""})
+
+
+def test_register_share_refuses_unknown_process(insights_registry: Any) -> None:
+    with pytest.raises(ValueError, match="not registered"):
+        insights_registry.register_share(
+            "no_such_process", "x", "甲", "A",
+            numerator_zh="甲", numerator_en="A", denominator_zh="乙", denominator_en="B",
+            counts_fn=lambda cases, year: [], percent_fn=lambda n, d: None,
+        )  # fmt: skip

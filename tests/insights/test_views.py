@@ -257,7 +257,12 @@ def test_export_holds_the_same_numbers(
         'attachment; filename="cycle-times-20261116-1000.xlsx"'
     )
     book = load_workbook(BytesIO(response.content))
-    assert book.sheetnames == ["环节用时", "时段", "逾期按办理部门", "办结情况", "筛选条件"]
+    assert book.sheetnames == [
+        "环节用时", "时段", "逾期按办理部门", "占比", "办结情况", "筛选条件"
+    ]  # fmt: skip
+    assert _sheet_rows(book, "占比") == [
+        ("事项", "指标", "年份", "分子", "分子数", "分母", "分母数", "占比（%）")
+    ]  # IP pledges register no share
     assert _sheet_rows(book, "环节用时") == [
         ("事项", "版本", "环节", "类型", "时限（工作日）", "办理部门", "已完成次数",
          "中位数（工作日）", "第90百分位（工作日）", "办理中", "当前件数", "其中逾期"),

@@ -81,6 +81,27 @@ class OfficeOverdueOut(Schema):
     overdue: int
 
 
+class ShareRowOut(Schema):
+    year: int | None = Field(description="年份；合计行为所选年份，未选年份时为 null")
+    numerator: int
+    denominator: int
+    percent: float | None = Field(description="占比（%），分母为 0 时为 null")
+
+
+class ShareOut(Schema):
+    code: str
+    name_zh: str
+    name_en: str
+    numerator_zh: str
+    numerator_en: str
+    denominator_zh: str
+    denominator_en: str
+    note_zh: str
+    note_en: str
+    years: list[ShareRowOut] = Field(description="每年一行，按年份先后")
+    total: ShareRowOut
+
+
 class ProcessOut(Schema):
     process: str
     name_zh: str
@@ -91,6 +112,7 @@ class ProcessOut(Schema):
     versions: list[VersionOut]
     spans: list[SpanOut]
     overdue_by_office: list[OfficeOverdueOut]
+    shares: list[ShareOut] = Field(description="事项登记的占比指标，如创新联合体牵头项目占比")
 
 
 class CycleTimesOut(Schema):
@@ -121,6 +143,31 @@ def _office(o: selectors.Office) -> dict[str, Any]:
 
 def _offices(rows: list[selectors.OfficeRow]) -> list[dict[str, Any]]:
     return [{"office": _office(r.office), "overdue": r.overdue} for r in rows]
+
+
+def _share_row(r: selectors.ShareRow) -> dict[str, Any]:
+    return {
+        "year": r.year,
+        "numerator": r.numerator,
+        "denominator": r.denominator,
+        "percent": _number(r.percent),
+    }
+
+
+def _share(sh: selectors.ShareBlock) -> dict[str, Any]:
+    return {
+        "code": sh.code,
+        "name_zh": sh.name_zh,
+        "name_en": sh.name_en,
+        "numerator_zh": sh.numerator_zh,
+        "numerator_en": sh.numerator_en,
+        "denominator_zh": sh.denominator_zh,
+        "denominator_en": sh.denominator_en,
+        "note_zh": sh.note_zh,
+        "note_en": sh.note_en,
+        "years": [_share_row(r) for r in sh.years],
+        "total": _share_row(sh.total),
+    }
 
 
 def cycle_times_out(data: selectors.Dashboard, language: str) -> dict[str, Any]:
@@ -182,6 +229,7 @@ def cycle_times_out(data: selectors.Dashboard, language: str) -> dict[str, Any]:
                     for s in p.spans
                 ],
                 "overdue_by_office": _offices(p.overdue_by_office),
+                "shares": [_share(sh) for sh in p.shares],
             }
             for p in data.processes
         ],

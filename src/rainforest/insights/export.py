@@ -79,6 +79,7 @@ def workbook(dashboard: Dashboard) -> bytes:
     outcome_rows: list[list[Any]] = []
     span_rows: list[list[Any]] = []
     office_rows: list[list[Any]] = []
+    share_rows: list[list[Any]] = []
     for p in dashboard.processes:
         for v in p.versions:
             for s in v.stages:
@@ -113,6 +114,20 @@ def workbook(dashboard: Dashboard) -> bytes:
             )
         for office in p.overdue_by_office:
             office_rows.append([p.name_zh, office.office.name_zh, office.overdue])
+        for sh in p.shares:
+            for y in [*sh.years, sh.total]:
+                share_rows.append(
+                    [
+                        p.name_zh,
+                        sh.name_zh,
+                        y.year if y is not sh.total else (y.year or "合计"),
+                        sh.numerator_zh,
+                        y.numerator,
+                        sh.denominator_zh,
+                        y.denominator,
+                        y.percent if y.percent is not None else "—",
+                    ]
+                )
     for office in dashboard.overdue_by_office:
         office_rows.append(["全部事项", office.office.name_zh, office.overdue])
     _table(
@@ -139,6 +154,11 @@ def workbook(dashboard: Dashboard) -> bytes:
         span_rows,
     )
     _table(book.create_sheet("逾期按办理部门"), ["事项", "办理部门", "逾期件数"], office_rows)
+    _table(
+        book.create_sheet("占比"),
+        ["事项", "指标", "年份", "分子", "分子数", "分母", "分母数", "占比（%）"],
+        share_rows,
+    )
     _table(book.create_sheet("办结情况"), ["事项", "版本", "结果", "件数"], outcome_rows)
     names = {p.code: p.name_zh for p in dashboard.processes}
     _table(book.create_sheet("筛选条件"), ["项目", "内容"], filter_rows(dashboard, names))

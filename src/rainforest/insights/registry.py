@@ -45,6 +45,33 @@ programme applications::
 narrows such a queryset to one value. Values are strings (they travel in a URL); a value
 not in ``values_fn``'s list is refused. Each should take a fixed number of queries.
 
+**Shares (占比)**: a headline ratio a module counts over its own records, e.g. for R&D
+programmes the share of approved projects led by an innovation consortium (创新联合体
+牵头项目占比)::
+
+    register_share(
+        "programs_application",
+        "consortium_led",
+        "创新联合体牵头项目占比",
+        "Share of projects led by an innovation consortium",
+        numerator_zh="创新联合体牵头的立项项目",
+        numerator_en="Approved projects led by a consortium",
+        denominator_zh="立项项目",
+        denominator_en="Approved projects",
+        counts_fn=consortium_led_counts,
+        percent_fn=consortium_percent,
+    )
+
+``counts_fn(cases, year)`` gets the process's cases the person may see, narrowed by the
+chosen dimension but not by the year (a ``QuerySet[Case]``), and returns one
+``ShareCount(year, numerator, denominator)`` per year, oldest first, only ``year``'s
+when it is given: the module says which year a record belongs to (a project's year is
+the year it was approved, not the year its application was filed). The dashboard adds
+the years up for the total. ``percent_fn(numerator, denominator)`` gives the percentage
+(None when the denominator is 0) by the module's own rounding rule; ``note_zh`` and
+``note_en`` say what is counted and by which year, under the figures. ``counts_fn``
+should take a fixed number of queries.
+
 Registering the same code twice with the same definition is harmless (``ready`` may run
 again in tests); differently, it is an error, as in ``cases.registry``.
 """
@@ -53,22 +80,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from rainforest.cases import registry as cases_registry
 
 __all__ = [
     "Dimension",
+    "Share",
+    "ShareCount",
     "Span",
     "dimension",
     "dimensions",
     "register_dimension",
+    "register_share",
     "register_span",
+    "shares",
     "spans",
 ]
 
 ValuesFn = Callable[[Any], list[tuple[str, str]]]
 FilterFn = Callable[[Any, str], Any]
+
+
+@dataclass(frozen=True)
+class ShareCount:
+    """One year's numerator and denominator of a share (``year`` None: all years)."""
+
+    year: int | None
+    numerator: int
+    denominator: int
+
+
+CountsFn = Callable[[Any, int | None], list[ShareCount]]
+PercentFn = Callable[[int, int], Decimal | None]
 
 
 @dataclass(frozen=True)
@@ -93,8 +138,25 @@ class Dimension:
     name_en: str = ""
 
 
+@dataclass(frozen=True)
+class Share:
+    process_code: str
+    code: str
+    name_zh: str
+    name_en: str
+    numerator_zh: str
+    numerator_en: str
+    denominator_zh: str
+    denominator_en: str
+    counts_fn: CountsFn
+    percent_fn: PercentFn
+    note_zh: str = ""
+    note_en: str = ""
+
+
 _spans: dict[tuple[str, str], Span] = {}
 _dimensions: dict[tuple[str, str], Dimension] = {}
+_shares: dict[tuple[str, str], Share] = {}
 
 
 def _stages_of(process_code: str) -> set[str]:
@@ -181,3 +243,58 @@ def dimensions(process_code: str) -> list[Dimension]:
 
 def dimension(process_code: str, code: str) -> Dimension | None:
     return _dimensions.get((process_code, code))
+
+
+def register_share(
+    process_code: str,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    *,
+    numerator_zh: str,
+    numerator_en: str,
+    denominator_zh: str,
+    denominator_en: str,
+    counts_fn: CountsFn,
+    percent_fn: PercentFn,
+    note_zh: str = "",
+    note_en: str = "",
+) -> Share:
+    """Add a share (a ratio with its numerator and denominator) to ``process_code``'s
+    dashboard."""
+    if not code or not name_zh or not numerator_zh or not denominator_zh:
+        raise ValueError("a share needs a code and Chinese names for it and its two counts")
+    _stages_of(process_code)
+    share = Share(
+        process_code,
+        code,
+        name_zh,
+        name_en or code,
+        numerator_zh,
+        numerator_en or numerator_zh,
+        denominator_zh,
+        denominator_en or denominator_zh,
+        counts_fn,
+        percent_fn,
+        note_zh,
+        note_en or note_zh,
+    )
+    existing = _shares.get((process_code, code))
+    names = (share.name_zh, share.name_en, share.numerator_zh, share.denominator_zh)
+    if (
+        existing is not None
+        and (
+            existing.name_zh,
+            existing.name_en,
+            existing.numerator_zh,
+            existing.denominator_zh,
+        )
+        != names
+    ):
+        raise ValueError(f"share {code!r} of {process_code!r} registered twice, differently")
+    _shares[(process_code, code)] = share
+    return share
+
+
+def shares(process_code: str) -> list[Share]:
+    return [s for (p, _c), s in sorted(_shares.items(), key=lambda kv: kv[0]) if p == process_code]

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -128,6 +129,29 @@ class OfficeRow:
 
 
 @dataclass(frozen=True)
+class ShareRow:
+    year: int | None  # None: every year in the figures
+    numerator: int
+    denominator: int
+    percent: Decimal | None  # None when the denominator is 0
+
+
+@dataclass(frozen=True)
+class ShareBlock:
+    code: str
+    name_zh: str
+    name_en: str
+    numerator_zh: str
+    numerator_en: str
+    denominator_zh: str
+    denominator_en: str
+    note_zh: str
+    note_en: str
+    years: list[ShareRow]
+    total: ShareRow
+
+
+@dataclass(frozen=True)
 class ProcessBlock:
     code: str
     name_zh: str
@@ -138,6 +162,7 @@ class ProcessBlock:
     versions: list[VersionBlock]
     spans: list[SpanRow]
     overdue_by_office: list[OfficeRow]
+    shares: list[ShareBlock] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -473,6 +498,46 @@ def _span_histograms(
     return out
 
 
+def _shares(user: Any, filters: Filters, code: str) -> list[ShareBlock]:
+    """The shares ``code`` registered, over its cases narrowed by the dimension chosen;
+    each share counts its own records by year (the year filter is passed to it)."""
+    found = registry.shares(code)
+    if not found:
+        return []
+    scope = cases_in_scope(
+        user, Filters(process=code, dimension=filters.dimension, value=filters.value)
+    )
+    blocks = []
+    for share in found:
+        counts = share.counts_fn(scope, filters.year)
+        years = [
+            ShareRow(
+                c.year, c.numerator, c.denominator, share.percent_fn(c.numerator, c.denominator)
+            )
+            for c in counts
+        ]
+        numerator = sum(c.numerator for c in counts)
+        denominator = sum(c.denominator for c in counts)
+        blocks.append(
+            ShareBlock(
+                code=share.code,
+                name_zh=share.name_zh,
+                name_en=share.name_en,
+                numerator_zh=share.numerator_zh,
+                numerator_en=share.numerator_en,
+                denominator_zh=share.denominator_zh,
+                denominator_en=share.denominator_en,
+                note_zh=share.note_zh,
+                note_en=share.note_en,
+                years=years,
+                total=ShareRow(
+                    filters.year, numerator, denominator, share.percent_fn(numerator, denominator)
+                ),
+            )
+        )
+    return blocks
+
+
 def _sum_offices(rows: list[OfficeRow]) -> list[OfficeRow]:
     totals: dict[Office, int] = defaultdict(int)
     for row in rows:
@@ -557,6 +622,7 @@ def cycle_times(user: Any, filters: Filters, now: datetime | None = None) -> Das
                 versions=blocks,
                 spans=spans,
                 overdue_by_office=_sum_offices(office_rows),
+                shares=_shares(user, filters, code),
             )
         )
     dashboard.overdue_by_office.extend(

@@ -65,12 +65,28 @@ def _charts(dashboard: selectors.Dashboard) -> list[dict[str, Any]]:
             series=series,
             rows=[charts.Row(s.name_zh, (s.summary.median, s.summary.p90)) for s in p.spans],
         )
+        shares = [
+            {
+                "share": sh,
+                "svg": mark_safe(  # noqa: S308 -- built by charts.bar_chart, every text escaped
+                    charts.bar_chart(
+                        chart_id=f"chart-{p.code}-share-{sh.code}",
+                        title=_("%(share)s（%%）") % {"share": sh.name_zh},
+                        description=_("每年的占比，分子和分母列在下表。"),
+                        series=[charts.Series(_("占比（%）"), MEDIAN_COLOUR)],
+                        rows=[charts.Row(str(y.year), (y.percent,)) for y in sh.years],
+                    )
+                ),
+            }
+            for sh in p.shares
+        ]
         out.append(
             {
                 "process": p,
                 "versions": versions,
                 "several_versions": len(versions) > 1,
                 "spans_svg": mark_safe(spans),  # noqa: S308 -- same
+                "shares": shares,
             }
         )
     return out
