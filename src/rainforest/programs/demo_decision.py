@@ -14,6 +14,7 @@ Idempotent: the marker is the call's title ``DECISION_CALL_TITLE``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ from rainforest.programs.models import (
     Application,
     Call,
     CallDirection,
+    Consortium,
     Field,
     OrganisationMode,
     Project,
@@ -37,6 +39,7 @@ from rainforest.programs.models import (
     SignatureSide,
 )
 from rainforest.programs.services import contract, decision, notice, ranking
+from rainforest.programs.services.modes_registrations import application_as_consortium
 
 DEMO_PASSWORD = "rainforest-demo"
 BUREAU_USCC = make_uscc("11440300MB2C93168")  # the bureau of rainforest.web.demo
@@ -75,10 +78,47 @@ def seed_decision_demo(progress: Callable[[str], None] = lambda _msg: None) -> d
     if field is None or officer is None:
         return {}  # the stage 1-5 demo is not there: nothing to build on
     with transaction.atomic():
-        return _seed(progress, field, officer)
+        counts, _projects = closed_call(
+            progress,
+            field=field,
+            officer=officer,
+            title=DECISION_CALL_TITLE,
+            entries=[Entry(u, t, p) for u, t, p in ENTRIES],
+            funded=2,
+            objection=True,
+        )
+    return counts
 
 
-def _seed(progress: Callable[[str], None], field: Field, officer: User) -> dict[str, int]:
+@dataclass(frozen=True)
+class Entry:
+    """One application of a demo call: who applies, its title, the score every expert
+    gives on every criterion, and the registered consortium it is made as, if any."""
+
+    username: str
+    title: str
+    points: int
+    consortium: Consortium | None = None
+
+
+def closed_call(
+    progress: Callable[[str], None],
+    *,
+    field: Field,
+    officer: User,
+    title: str,
+    entries: list[Entry],
+    funded: int,
+    objection: bool,
+    first_pi: int = 1,
+    direction: tuple[str, str, str] = ("创新药物与器械", "完成临床前研究", "药物与器械研制"),
+    milestone_titles: tuple[str, str, str] = ("完成靶点筛选", "完成中试工艺", "完成临床前研究"),
+) -> tuple[dict[str, int], list[Project]]:
+    """A call that closed two months ago, taken through formal review, expert scores,
+    the funding line (``funded`` projects of 5,000,000 yuan each), the public notice
+    (with a dismissed objection if ``objection``), approval and signed contracts: the
+    projects above the line are executing. ``first_pi`` numbers the principal
+    investigators' demo ID numbers, so two calls never share one."""
     cal = get_calendar()
     now = timezone.now()
     today = timezone.localtime(now).replace(hour=10, minute=0, second=0, microsecond=0)
@@ -95,17 +135,15 @@ def _seed(progress: Callable[[str], None], field: Field, officer: User) -> dict[
 
     # -- the call: open for a month, closed two months ago ------------------------------
     data = services.CallIn(
-        title=DECISION_CALL_TITLE,
+        title=title,
         field=field,
-        summary="面向生物医药关键核心技术攻关，支持企业牵头、产学研联合申报。",
+        summary="面向关键核心技术攻关，支持企业牵头、产学研联合申报。",
         funding_per_project=Decimal("5000000.00"),
-        funding_total=Decimal("10000000.00"),
-        projects_planned=2,
+        funding_total=Decimal("5000000.00") * funded,
+        projects_planned=funded,
         opens_at=days_ago(90),
         closes_at=days_ago(65),
-        directions=[
-            services.DirectionIn("创新药物与器械", "完成临床前研究", "药物与器械研制"),
-        ],
+        directions=[services.DirectionIn(*direction)],
         criteria=[
             services.CriterionIn("创新性", 40),
             services.CriterionIn("可行性", 35),
@@ -122,18 +160,21 @@ def _seed(progress: Callable[[str], None], field: Field, officer: User) -> dict[
 
     # -- applications, formal review and expert scores ---------------------------------
     local_today = today.date()
+    first, second, third = milestone_titles
     milestones = [
-        services.MilestoneIn("完成靶点筛选", local_today - timedelta(days=10), "筛选报告"),
-        services.MilestoneIn("完成中试工艺", local_today + timedelta(days=3), "工艺报告"),
-        services.MilestoneIn("完成临床前研究", date(2028, 12, 31), "研究报告"),
+        services.MilestoneIn(first, local_today - timedelta(days=10), "阶段报告"),
+        services.MilestoneIn(second, local_today + timedelta(days=3), "阶段报告"),
+        services.MilestoneIn(third, date(2028, 12, 31), "研究报告"),
     ]
     apps: list[Application] = []
-    for i, (username, title, points) in enumerate(ENTRIES, start=1):
-        person = User.objects.get(username=username)
+    for i, entry in enumerate(entries, start=first_pi):
+        person = User.objects.get(username=entry.username)
         org = Membership.objects.filter(user=person, role=Role.APPLICANT).first()
         assert org is not None
         organisation = org.organisation
-        app = _application(i, call, person, organisation, title, milestones, days_ago)
+        app = _application(
+            i, call, person, organisation, entry.title, milestones, days_ago, entry.consortium
+        )
         services.formal_review_pass(actor=officer, application=app, now=days_ago(60))
         app.refresh_from_db()
         decision.expert_assign(
@@ -148,7 +189,7 @@ def _seed(progress: Callable[[str], None], field: Field, officer: User) -> dict[
                 actor=officer,
                 application=app,
                 expert_name=e.display_name,
-                scores={c.pk: points for c in criteria},
+                scores={c.pk: entry.points for c in criteria},
                 comment="技术路线清晰，团队基础较好。",
                 now=days_ago(56),
             )
@@ -161,22 +202,22 @@ def _seed(progress: Callable[[str], None], field: Field, officer: User) -> dict[
     ranking.ranking_draw(actor=officer, call=call, now=days_ago(50))
     published = notice.notice_publish(actor=officer, call=call, now=days_ago(45))
     listed = notice.listed_numbers(published)
-    objected = sorted(listed)[-1]
-    objection = notice.objection_lodge(
-        notice=published,
-        application_number=objected,
-        name="匿名群众（演示）",
-        contact="13800000000",
-        grounds="认为该项目负责人同期承担项目过多，可能影响研究投入。",
-        now=days_ago(44) + timedelta(hours=2),
-    )
-    notice.objection_settle(
-        actor=officer,
-        objection=objection,
-        upheld=False,
-        reason="经核查，项目负责人在研项目未超过限项要求，异议不成立。",
-        now=days_ago(43),
-    )
+    if objection:
+        lodged = notice.objection_lodge(
+            notice=published,
+            application_number=sorted(listed)[-1],
+            name="匿名群众（演示）",
+            contact="13800000000",
+            grounds="认为该项目负责人同期承担项目过多，可能影响研究投入。",
+            now=days_ago(44) + timedelta(hours=2),
+        )
+        notice.objection_settle(
+            actor=officer,
+            objection=lodged,
+            upheld=False,
+            reason="经核查，项目负责人在研项目未超过限项要求，异议不成立。",
+            now=days_ago(43),
+        )
     notice.notice_close(actor=officer, notice=published, now=days_ago(30))
     progress("decision demo: ranking, public notice and a dismissed objection")
 
@@ -193,13 +234,14 @@ def _seed(progress: Callable[[str], None], field: Field, officer: User) -> dict[
         )
         projects.append(project)
     progress("decision demo: projects approved, contracts signed, executing")
-    return {
+    counts = {
         "calls": 1,
         "applications": len(apps),
         "notices": 1,
-        "objections": 1,
+        "objections": 1 if objection else 0,
         "projects": len(projects),
     }
+    return counts, projects
 
 
 def _application(
@@ -210,6 +252,7 @@ def _application(
     title: str,
     milestones: list[services.MilestoneIn],
     days_ago: Callable[[int], datetime],
+    consortium: Consortium | None = None,
 ) -> Application:
     made = days_ago(75)
     app = services.application_create(actor=person, call=call, organisation=org, now=made)
@@ -263,4 +306,6 @@ def _application(
     services.application_attach(
         actor=person, application=app, kind="feasibility_report", uploaded_file=_pdf(), now=made
     )
+    if consortium is not None:  # made as the registered consortium (联合体申报)
+        application_as_consortium(actor=person, application=app, consortium=consortium, now=made)
     return services.application_submit(actor=person, application=app, now=days_ago(70))
