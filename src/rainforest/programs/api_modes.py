@@ -738,9 +738,8 @@ def owner_plan_update(
     request: HttpRequest, plan_id: int, payload: OwnerPlanDraftIn
 ) -> dict[str, Any]:
     plan = sel.access_owner_plan(request.user, plan_id)
-    mr.owner_plan_save(
+    mr.owner_plan_update(
         actor=request.user,
-        owner=plan.owner,
         draft=plan,
         title=payload.title,
         plan=payload.plan,

@@ -115,6 +115,17 @@ def _require_owner_enterprise(owner: Organisation) -> None:
         )
 
 
+def _audit_plan_saved(actor: User, plan: OwnerPlan) -> None:
+    budget = None if plan.budget_total is None else str(plan.budget_total)
+    audit_append(
+        actor=actor,
+        action="programs.owner_plan_save",
+        subject_type="owner_plan",
+        subject_id=plan.pk,
+        data={"title": plan.title, "budget_total": budget},
+    )
+
+
 def owner_plan_save(
     *,
     actor: User,
@@ -122,49 +133,48 @@ def owner_plan_save(
     title: str,
     plan: str,
     budget_total: Decimal | None,
-    draft: OwnerPlan | None = None,
     now: datetime | None = None,
 ) -> OwnerPlan:
-    """An owner enterprise saves its plan (实施方案) as a draft: a new one, or ``draft``
-    again. Nobody but the owner sees a draft; the bureau sees it once it is submitted."""
+    """An owner enterprise starts its plan (实施方案) as a draft. Nobody but the owner
+    sees a draft; the bureau sees it once it is submitted."""
     _require_org(actor, owner)
     now = _now(now)
     _require_owner_enterprise(owner)
     title, plan, budget_total = _plan_fields(title=title, plan=plan, budget_total=budget_total)
     with transaction.atomic():
-        if draft is None:
-            saved = OwnerPlan.objects.create(
-                owner=owner,
-                title=title,
-                plan=plan,
-                budget_total=budget_total,
-                created_at=now,
-                created_by=actor,
-                updated_at=now,
-            )
-        else:
-            saved = OwnerPlan.objects.select_for_update().get(pk=draft.pk)
-            if saved.owner_id != owner.pk:
-                raise PermissionDeniedError(
-                    "只有该单位的申报人可以办理此事项",
-                    "Only an applicant of this organisation may do this",
-                    field="organisation",
-                    code="forbidden",
-                )
-            _require_draft(saved)
-            saved.title, saved.plan, saved.budget_total = title, plan, budget_total
-            saved.updated_at = now
-            saved.save(update_fields=["title", "plan", "budget_total", "updated_at"])
-        audit_append(
-            actor=actor,
-            action="programs.owner_plan_save",
-            subject_type="owner_plan",
-            subject_id=saved.pk,
-            data={
-                "title": title,
-                "budget_total": None if budget_total is None else str(budget_total),
-            },
+        saved = OwnerPlan.objects.create(
+            owner=owner,
+            title=title,
+            plan=plan,
+            budget_total=budget_total,
+            created_at=now,
+            created_by=actor,
+            updated_at=now,
         )
+        _audit_plan_saved(actor, saved)
+    return saved
+
+
+def owner_plan_update(
+    *,
+    actor: User,
+    draft: OwnerPlan,
+    title: str,
+    plan: str,
+    budget_total: Decimal | None,
+    now: datetime | None = None,
+) -> OwnerPlan:
+    """The owner saves its draft again; a submitted plan is no longer changed."""
+    _require_org(actor, draft.owner)
+    now = _now(now)
+    title, plan, budget_total = _plan_fields(title=title, plan=plan, budget_total=budget_total)
+    with transaction.atomic():
+        saved = OwnerPlan.objects.select_for_update().get(pk=draft.pk)
+        _require_draft(saved)
+        saved.title, saved.plan, saved.budget_total = title, plan, budget_total
+        saved.updated_at = now
+        saved.save(update_fields=["title", "plan", "budget_total", "updated_at"])
+        _audit_plan_saved(actor, saved)
     return saved
 
 

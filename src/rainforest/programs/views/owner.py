@@ -78,13 +78,15 @@ def _draft_form(request: HttpRequest, plan: OwnerPlan | None, organisation: Any)
     errors: list[tuple[str, str]] = []
     if request.method == "POST":
         try:
-            saved = mr.owner_plan_save(
-                actor=request.user,
-                owner=organisation,
-                draft=plan,
-                title=typed.get("title", ""),
-                plan=typed.get("plan", ""),
-                budget_total=_optional_money(typed.get("budget_total", ""), "budget_total"),
+            fields = {
+                "title": typed.get("title", ""),
+                "plan": typed.get("plan", ""),
+                "budget_total": _optional_money(typed.get("budget_total", ""), "budget_total"),
+            }
+            saved = (
+                mr.owner_plan_save(actor=request.user, owner=organisation, **fields)
+                if plan is None
+                else mr.owner_plan_update(actor=request.user, draft=plan, **fields)
             )
         except DomainError as exc:
             errors = error_list(exc)
