@@ -2,8 +2,9 @@
 
 Claim: with 100,000 cases, ``GET /api/v1/cases?sla=overdue`` (first page, by due date)
 answers within 3x the time of ``GET /api/v1/health`` (constant JSON, no auth, no
-database), because "overdue" is an indexed query (``case_sla_idx`` on status, paused_at,
-due_at) and not a scan.
+database), because "overdue" is an indexed query (``case_running_due_idx``) and not a
+scan, and the per-request work is small (the list's and the token's SQL are compiled
+once per shape, ``rainforest.compiled``).
 
 Run:  .venv/bin/python benchmarks/cases_list.py [--cases 100000] [--requests 300]
 
@@ -269,27 +270,41 @@ def sla_counts(now: datetime) -> dict[str, int]:
 
 
 def profile_query(staff_id: int) -> dict[str, Any]:
-    """The list query's plan and its time in-process (no HTTP, no serialisation)."""
+    """The list query's plan, and its cost in-process (no HTTP, no serialisation).
+
+    ``compile_median_ms`` is what building and compiling the query with the ORM costs;
+    ``query_median_ms`` is the page as the endpoint reads it (``case_list_rows``: the SQL
+    compiled once for this shape and re-run with the current time).
+    """
     from django.db import connection
 
     from rainforest.accounts.models import User
-    from rainforest.cases.selectors import Sla, case_list
+    from rainforest.cases.api import _LIST_COLUMNS
+    from rainforest.cases.selectors import Sla, case_list, case_list_rows
 
     staff = User.objects.get(pk=staff_id)
-    qs = case_list(staff, sla=Sla.OVERDUE)[:51]
-    sql, params = qs.query.sql_with_params()
-    plan = qs.explain()
-    times = []
+
+    def orm_query() -> Any:
+        return case_list(staff, sla=Sla.OVERDUE).values(*_LIST_COLUMNS)[:51]
+
+    sql, params = orm_query().query.sql_with_params()
+    plan = orm_query().explain()
+    compiling, running = [], []
     for _ in range(50):
         start = time.perf_counter()
-        list(case_list(staff, sla=Sla.OVERDUE)[:51])
-        times.append((time.perf_counter() - start) * 1000)
+        orm_query().query.sql_with_params()
+        compiling.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        case_list_rows(staff, _LIST_COLUMNS, start=0, stop=51, sla=Sla.OVERDUE)
+        running.append((time.perf_counter() - start) * 1000)
+    index = next((i for i in ("case_running_due_idx", "case_sla_idx") if i in plan), "none")
     return {
         "vendor": connection.vendor,
         "sql": sql % tuple(repr(p) for p in params),
         "plan": plan,
-        "uses_case_sla_idx": "case_sla_idx" in plan,
-        "query_median_ms": round(statistics.median(times), 3),
+        "index": index,
+        "compile_median_ms": round(statistics.median(compiling), 3),
+        "query_median_ms": round(statistics.median(running), 3),
     }
 
 
@@ -473,8 +488,11 @@ def write_report(result: dict[str, Any], suffix: str) -> Path:
         f"Ratio of medians: **{result['ratio']:.2f}x**; target (within {TARGET_RATIO:.0f}x "
         f"the bare endpoint): **{met}**.",
         "",
-        f"The list query alone, in-process: {result['profile']['query_median_ms']:.2f} ms "
-        f"median; uses `case_sla_idx`: {result['profile']['uses_case_sla_idx']}.",
+        f"The page as the endpoint reads it, in-process (SQL compiled once per shape, "
+        f"re-run with the current time): {result['profile']['query_median_ms']:.2f} ms "
+        f"median; building and compiling the same query with the ORM each time would add "
+        f"{result['profile']['compile_median_ms']:.2f} ms. Index used: "
+        f"`{result['profile']['index']}`.",
         "",
         "```",
         plan,
@@ -505,7 +523,10 @@ def main() -> None:
             counts = sla_counts(datetime.now(UTC))
             print("Cases by SLA state:", counts)
             profile = profile_query(seeded["staff_id"])
-            print(f"List query in-process: {profile['query_median_ms']} ms median")
+            print(
+                f"List page in-process: {profile['query_median_ms']} ms median "
+                f"(ORM compile alone: {profile['compile_median_ms']} ms)"
+            )
             print(profile["plan"])
             info = machine(database)
 

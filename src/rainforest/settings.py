@@ -99,8 +99,15 @@ WSGI_APPLICATION = "rainforest.wsgi.application"
 def _database() -> dict[str, object]:
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-        return dict(config)
+        config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        # Django's own cursors bind on the client and never prepare. The few hot queries
+        # that run through ``rainforest.compiled`` use server-side binding, and psycopg
+        # prepares them after this many runs on a connection (PostgreSQL then skips
+        # planning). Behind PgBouncer in transaction mode this needs PgBouncer 1.21+.
+        options = dict(config.get("OPTIONS") or {})
+        options.setdefault("prepare_threshold", 5)
+        config["OPTIONS"] = options
+        return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",

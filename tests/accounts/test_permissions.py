@@ -107,8 +107,7 @@ def restricted_process() -> Any:
     )
     registry.register(defn, number_prefix="TR", restricted=True)
     yield defn
-    registry._registry.pop((defn.code, defn.version))
-    registry._restricted.discard(defn.code)
+    registry.unregister(defn.code, defn.version)
 
 
 @pytest.mark.parametrize(

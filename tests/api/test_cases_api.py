@@ -237,6 +237,34 @@ def test_token_auth_inactive_user_is_401(client: Client, banker_a: Any, a_pledge
     assert response.status_code == 401
 
 
+def test_token_revoked_after_use_is_refused_at_once(
+    client: Client, banker_a: Any, a_pledge: Any
+) -> None:
+    # The token query's SQL is compiled once and re-run: each call must still read the
+    # token's current state, not the first answer.
+    token = _token(banker_a, "rf_live_a")
+    first = client.get(CASES, HTTP_AUTHORIZATION="Bearer rf_live_a")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+
+    second = client.get(CASES, HTTP_AUTHORIZATION="Bearer rf_live_a")
+
+    assert (first.status_code, second.status_code) == (200, 401)
+
+
+def test_token_sees_a_membership_change_on_the_next_call(
+    client: Client, banker_a: Any, bank_b: Any, a_pledge: Any, new_pledge: Any, banker_b: Any
+) -> None:
+    _token(banker_a, "rf_live_a")
+    other = new_pledge(banker_b, bank_b)
+    before = _numbers(client.get(CASES, HTTP_AUTHORIZATION="Bearer rf_live_a"))
+    banker_a.memberships.update(organisation=bank_b)
+
+    after = _numbers(client.get(CASES, HTTP_AUTHORIZATION="Bearer rf_live_a"))
+
+    assert (before, after) == ([a_pledge.case.number], [other.case.number])
+
+
 # --- SLA filters ----------------------------------------------------------------------
 #
 # The API reads the real clock, so the cases are filed relative to it: the filing day is

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q
@@ -28,38 +29,58 @@ def _roles(user: Any) -> frozenset[str]:
 
 def staff_process_codes(user: Any) -> frozenset[str]:
     """Processes whose every case this person may see in a staff role."""
-    roles = _roles(user)
-    staff = roles & STAFF_ROLES
-    if not staff:
-        return frozenset()
-    codes = {c for c in registry.codes() if registry.acting_roles(c) & staff}
-    if Role.ADMINISTRATOR in roles:
-        codes |= {c for c in registry.codes() if not registry.is_restricted(c)}
-    return frozenset(codes)
+    return _codes_for(_roles(user), registry.generation())[0]
 
 
 def hidden_process_codes(user: Any) -> frozenset[str]:
     """Restricted processes this person holds no role in."""
-    roles = _roles(user)
-    return frozenset(
+    return _codes_for(_roles(user), registry.generation())[1]
+
+
+@lru_cache(maxsize=256)
+def _codes_for(roles: frozenset[str], generation: int) -> tuple[frozenset[str], frozenset[str]]:
+    """(staff-visible, hidden) process codes for a set of roles.
+
+    Cached per set of roles and registry generation: the answer depends on nothing else,
+    and every case list and case page asks it.
+    """
+    staff = roles & STAFF_ROLES
+    codes: set[str] = set()
+    if staff:
+        codes = {c for c in registry.codes() if registry.acting_roles(c) & staff}
+        if Role.ADMINISTRATOR in roles:
+            codes |= {c for c in registry.codes() if not registry.is_restricted(c)}
+    hidden = {
         c
         for c in registry.codes()
         if registry.is_restricted(c) and not (registry.acting_roles(c) & roles)
+    }
+    return frozenset(codes), frozenset(hidden)
+
+
+def visibility(user: Any) -> tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...]]:
+    """Everything the case filter depends on: (staff codes, own organisations, hidden codes).
+
+    Equal answers give the same filter, so callers may cache work done on the filter
+    (the case list caches its compiled SQL) under this key.
+    """
+    return (
+        tuple(sorted(staff_process_codes(user))),
+        tuple(sorted(org_ids(user))),
+        tuple(sorted(hidden_process_codes(user))),
     )
 
 
 def visible_cases_q(user: Any) -> Q | None:
     """The filter for the cases this person may see; None when they may see none."""
-    staff_codes = staff_process_codes(user)
-    own = org_ids(user)
+    staff_codes, own, hidden = visibility(user)
     parts: list[Q] = []
     if staff_codes:
-        parts.append(Q(process_code__in=sorted(staff_codes)))
+        parts.append(Q(process_code__in=staff_codes))
     if own:
-        mine = Q(owner_org_id__in=sorted(own))
-        hidden = hidden_process_codes(user)
+        mine = Q(owner_org_id__in=own)
         if hidden:
-            mine &= ~Q(process_code__in=sorted(hidden))
+            mine &= ~Q(process_code__in=hidden)
         parts.append(mine)
     if not parts:
         return None

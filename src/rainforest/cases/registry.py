@@ -23,6 +23,8 @@ _handlers: dict[str, ActionHandler] = {}
 _restricted: set[str] = set()
 # Called on every view of a case of the process (pages and API), e.g. to audit who looked.
 _on_view: dict[str, ActionHandler] = {}
+# Bumped by every change, so answers derived from the registry can be cached against it.
+_generation = 0
 
 
 def register(
@@ -45,7 +47,28 @@ def register(
         _restricted.add(defn.code)
     if on_view is not None:
         _on_view[defn.code] = on_view
+    _bump()
     return defn
+
+
+def unregister(code: str, version: int) -> None:
+    """Forget one version of a process (tests that register a throw-away process)."""
+    _registry.pop((code, version), None)
+    if not any(c == code for c, _v in _registry):
+        for table in (_prefixes, _handlers, _on_view):
+            table.pop(code, None)
+        _restricted.discard(code)
+    _bump()
+
+
+def _bump() -> None:
+    global _generation
+    _generation += 1
+
+
+def generation() -> int:
+    """Changes whenever a process is registered or removed."""
+    return _generation
 
 
 def on_view(code: str) -> ActionHandler | None:
