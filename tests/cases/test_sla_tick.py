@@ -8,6 +8,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -19,7 +20,7 @@ from rainforest.cases.models import Case, Notification
 from rainforest.cases.selectors import Sla, sla_of
 from rainforest.cases.services import case_transition
 from rainforest.cases.sla import SlaTickReport, sla_tick
-from tests.conftest import at
+from tests.conftest import at, sign_in
 
 FILED = at("2026-09-30 10:00")  # Wednesday before the National Day holiday
 
@@ -75,6 +76,35 @@ def test_sla_tick_due_soon_message_names_stage_and_limit(case: Case, officer: Us
         "办件「雨林科技有限公司 知识产权质押登记」在「登记审查」环节的办理时限为"
         " 2026-10-09 23:59，请及时办理。"
     )
+
+
+@pytest.mark.django_db
+def test_sla_tick_reminder_reads_in_english_for_an_english_reader(
+    case: Case, officer: User, client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    officer.email = "officer@example.org"
+    officer.save(update_fields=["email"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sla_tick(now=at("2026-10-08 09:00"))
+    note = Notification.objects.get(user=officer, kind="due_soon")
+    sign_in(client, officer)
+    client.cookies["django_language"] = "en"
+    english = client.get("/inbox/").content.decode()
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get("/inbox/").content.decode()
+
+    assert note.title_en == f"{case.number} is due soon: Review"
+    assert note.title_en in english
+    assert note.title not in english
+    assert note.title in chinese
+    assert note.title_en not in chinese
+    # The e-mail carries both languages.
+    sent = [m for m in mail.outbox if "临期" in m.subject]
+    assert [m.to for m in sent] == [["officer@example.org"]]
+    assert note.title_en in sent[0].subject
+    assert note.body in sent[0].body
+    assert note.body_en in sent[0].body
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rainforest.accounts.models import Organisation
@@ -116,14 +117,27 @@ class Notification(models.Model):
     )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True)
     kind = models.CharField(max_length=30)
+    # Written in both languages when sent; a page shows the one the reader has chosen.
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    title_en = models.CharField(max_length=300, blank=True)
+    body_en = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    def shown_title(self) -> str:
+        return self.title_en if self.title_en and _english() else self.title
+
+    def shown_body(self) -> str:
+        return self.body_en if self.body_en and _english() else self.body
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
 
 
 class Attachment(models.Model):

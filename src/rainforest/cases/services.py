@@ -101,15 +101,40 @@ def _notify_next(case: Case, defn: workflow.ProcessDefinition) -> None:
             kind="stage",
             title=f"{case.number} 待办：{stage.name_zh}",
             body=f"办件「{case.title}」已进入「{stage.name_zh}」环节。",
+            title_en=f"{case.number} waits on you: {stage.name_en}",
+            body_en=f"Case “{case.title}” has reached the stage “{stage.name_en}”.",
         )
 
 
-def notify(*, user: User, case: Case | None, kind: str, title: str, body: str) -> Notification:
-    """An inbox message now, and an e-mail once the transaction commits."""
-    note = Notification.objects.create(user=user, case=case, kind=kind, title=title, body=body)
+def notify(
+    *,
+    user: User,
+    case: Case | None,
+    kind: str,
+    title: str,
+    body: str,
+    title_en: str = "",
+    body_en: str = "",
+) -> Notification:
+    """An inbox message now, and an e-mail once the transaction commits.
+
+    ``title``/``body`` are Chinese; give the English too, so that a reader who chose
+    English reads it in English. The e-mail carries both.
+    """
+    note = Notification.objects.create(
+        user=user,
+        case=case,
+        kind=kind,
+        title=title,
+        body=body,
+        title_en=title_en,
+        body_en=body_en,
+    )
     if user.email:
+        subject = f"{title} / {title_en}" if title_en else title
+        text = f"{body}\n\n{body_en}" if body_en else body
         transaction.on_commit(
-            lambda: send_mail(title, body, None, [user.email], fail_silently=True)
+            lambda: send_mail(subject, text, None, [user.email], fail_silently=True)
         )
     return note
 

@@ -21,6 +21,7 @@ from rainforest.cases.actors import stage_actors
 from rainforest.cases.models import Case
 from rainforest.cases.selectors import Sla, sla_q
 from rainforest.cases.services import notify
+from rainforest.core.workflow import Stage
 
 # Called after each case with (cases done, cases to do).
 Progress = Callable[[int, int], None]
@@ -46,16 +47,23 @@ _DUE_SOON = _Mark("due_soon", "due_soon_notified_at", "case.due_soon_notified", 
 _OVERDUE = _Mark("overdue", "overdue_marked_at", "case.overdue_marked", Sla.OVERDUE)
 
 
-def _message(case: Case, mark: _Mark, stage_name: str) -> tuple[str, str]:
+def _message(case: Case, mark: _Mark, stage: Stage) -> tuple[str, str, str, str]:
+    """(title, body) in Chinese, then in English."""
     due = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else ""
+    zh, en = stage.name_zh, stage.name_en
     if mark is _OVERDUE:
         return (
-            f"{case.number} 已超期：{stage_name}",
-            f"办件「{case.title}」在「{stage_name}」环节的办理时限 {due} 已过，请尽快办理。",
+            f"{case.number} 已超期：{zh}",
+            f"办件「{case.title}」在「{zh}」环节的办理时限 {due} 已过，请尽快办理。",
+            f"{case.number} is overdue: {en}",
+            f"Case “{case.title}” passed its time limit for the stage “{en}” ({due}). "
+            "Please act on it now.",
         )
     return (
-        f"{case.number} 临期提醒：{stage_name}",
-        f"办件「{case.title}」在「{stage_name}」环节的办理时限为 {due}，请及时办理。",
+        f"{case.number} 临期提醒：{zh}",
+        f"办件「{case.title}」在「{zh}」环节的办理时限为 {due}，请及时办理。",
+        f"{case.number} is due soon: {en}",
+        f"Case “{case.title}” is due by {due} in the stage “{en}”.",
     )
 
 
@@ -72,11 +80,18 @@ def _mark_one(case_id: int, mark: _Mark, state_q: Q, now: datetime) -> bool:
             return False
         setattr(case, mark.field, now)
         defn = registry.get(case.process_code, case.process_version)
-        stage_name = defn.stage(case.stage).name_zh
-        title, body = _message(case, mark, stage_name)
+        title, body, title_en, body_en = _message(case, mark, defn.stage(case.stage))
         recipients = list(stage_actors(case, defn))
         for user in recipients:
-            notify(user=user, case=case, kind=mark.kind, title=title, body=body)
+            notify(
+                user=user,
+                case=case,
+                kind=mark.kind,
+                title=title,
+                body=body,
+                title_en=title_en,
+                body_en=body_en,
+            )
         audit_append(
             actor=None,
             action=mark.action,

@@ -427,6 +427,9 @@ def request_stop(
                 title=f"{number} 异常处理：已中止并报请上级协调",
                 body=f"办案协作申请 {number}（{locked.agency_name}）发现违规情形，已依法制止："
                 f"{locked.irregularity}",
+                title_en=f"{number} stopped and referred to a superior for coordination",
+                body_en=f"Enforcement request {number} ({locked.agency_name}) found an "
+                f"irregularity and was stopped: {locked.irregularity}",
             )
     return locked
 

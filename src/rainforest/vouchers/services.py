@@ -901,6 +901,9 @@ def redemption_submit(
                 kind="voucher_redeem",
                 title=f"{v.number} 待确认核销：{format_yuan(quote.pay)}",
                 body=f"服务商「{provider.organisation.name}」提交了发票 {number}，请确认服务已提供。",
+                title_en=f"{v.number}: confirm a redemption of {format_yuan(quote.pay)}",
+                body_en=f"The provider “{provider.organisation.name}” submitted invoice "
+                f"{number}. Please confirm that the service was delivered.",
             )
     return redemption
 
