@@ -3,7 +3,6 @@ nothing; ``TESTED_ENDPOINTS`` is checked against the OpenAPI document."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,15 +10,13 @@ from django.test import Client
 
 from rainforest.audit.models import AuditRecord
 from rainforest.review import services
-from rainforest.review.models import Assignment, Draw, Replacement, ScoreSheet
+from rainforest.review.models import Assignment, CallSettings, Draw, Replacement, ScoreSheet
 from tests.conftest import sign_in
 from tests.review.conftest import World
+from tests.review.envelope import MISSING, P, assert_envelope, send
 
 pytestmark = pytest.mark.django_db
 
-ENVELOPE_KEYS = {"code", "message", "fields"}
-P = "/api/v1/review"
-MISSING = 999999
 
 TESTED_ENDPOINTS = {
     ("POST", f"{P}/draws"),
@@ -30,11 +27,14 @@ TESTED_ENDPOINTS = {
     ("POST", f"{P}/assignments/{{assignment_id}}/withdrawal"),
     ("POST", f"{P}/assignments/{{assignment_id}}/sheet"),
     ("GET", f"{P}/calls/{{call_id}}/ranking"),
+    ("GET", f"{P}/calls/{{call_id}}/settings"),
+    ("PUT", f"{P}/calls/{{call_id}}/settings"),
 }
 
 
 def counts() -> tuple[int, ...]:
     return (
+        CallSettings.objects.count(),
         Draw.objects.count(),
         Assignment.objects.count(),
         ScoreSheet.objects.count(),
@@ -43,18 +43,8 @@ def counts() -> tuple[int, ...]:
     )
 
 
-def assert_envelope(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == ENVELOPE_KEYS
-    if field is not None:
-        assert field in body["fields"], body
-    return body
-
-
 def post(client: Client, path: str, body: Any) -> Any:
-    data = body if isinstance(body, str) else json.dumps(body)
-    return client.post(path, data, content_type="application/json")
+    return send(client, "POST", path, body)
 
 
 @pytest.fixture
@@ -73,9 +63,9 @@ GOOD_DRAW = {"k": 3, "load": 2, "q": "1/2"}
 @pytest.mark.parametrize(
     ("change", "field", "status"),
     [
-        ({"call": None}, "call", 422),  # missing
-        ({"k": None}, "k", 422),
-        ({"q": None}, "q", 422),
+        ({"call": None}, "call", 422),  # missing (k, L and q may be left to the settings)
+        ({"q": ""}, "q", 422),
+        ({"k": "3"}, "k", 422),  # a count is a number, not text
         ({"k": "three"}, "k", 422),  # wrong type
         ({"k": 2.5}, "k", 422),  # float
         ({"k": True}, "k", 422),
@@ -272,3 +262,73 @@ def test_ranking_bad_id(client: Client, world: World, call_id: Any, status: int)
 def test_ranking_for_expert_is_404(world: World, drawn: Any) -> None:
     c, _ = expert_client(drawn)
     assert_envelope(c.get(f"{P}/calls/{world.call.pk}/ranking"), 404)
+
+
+# --- a call's settings -----------------------------------------------------------------------
+
+GOOD_SETTINGS = {"k": 3, "load": 2, "q": "1/2", "method": "trimmed_mean"}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"k": None}, "k"),  # missing
+        ({"k": "3"}, "k"),
+        ({"k": True}, "k"),
+        ({"k": 2.5}, "k"),
+        ({"k": 0}, "k"),  # out of range: the rules say 1 to 50
+        ({"k": 51}, "k"),
+        ({"load": 501}, "load"),
+        ({"q": 0.5}, "q"),  # a float is not exact
+        ({"q": "3/2"}, "q"),
+        ({"q": "x" * 21}, "q"),
+        ({"method": "max"}, "method"),
+        ({"blind": "yes"}, "blind"),
+    ],
+)
+def test_settings_bad_input(
+    client: Client, world: World, change: dict[str, Any], field: str
+) -> None:
+    sign_in(client, world.officer)
+    body = {k: v for k, v in {**GOOD_SETTINGS, **change}.items() if v is not None}
+    before = counts()
+    assert_envelope(send(client, "PUT", f"{P}/calls/{world.call.pk}/settings", body), 422, field)
+    assert counts() == before
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+@pytest.mark.parametrize(("call_id", "status"), [("abc", 422), (MISSING, 404)])
+def test_settings_bad_call(
+    client: Client, world: World, method: str, call_id: Any, status: int
+) -> None:
+    sign_in(client, world.officer)
+    before = counts()
+    assert_envelope(send(client, method, f"{P}/calls/{call_id}/settings", GOOD_SETTINGS), status)
+    assert counts() == before
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_settings_for_expert_or_applicant_is_404(client: Client, world: World, method: str) -> None:
+    for user in (world.expert_users[0], world.applicants[0]):
+        c = sign_in(Client(), user)
+        before = counts()
+        assert_envelope(send(c, method, f"{P}/calls/{world.call.pk}/settings", GOOD_SETTINGS), 404)
+        assert counts() == before
+    assert_envelope(send(client, method, f"{P}/calls/{world.call.pk}/settings", GOOD_SETTINGS), 401)
+
+
+def test_settings_malformed_json(client: Client, world: World) -> None:
+    sign_in(client, world.officer)
+    before = counts()
+    assert_envelope(send(client, "PUT", f"{P}/calls/{world.call.pk}/settings", "{k:"), 400)
+    assert counts() == before
+
+
+def test_settings_locked_after_the_draw_is_409(client: Client, world: World, drawn: Any) -> None:
+    sign_in(client, world.officer)
+    before = counts()
+    body = assert_envelope(
+        send(client, "PUT", f"{P}/calls/{world.call.pk}/settings", GOOD_SETTINGS), 409
+    )
+    assert body["code"] == "settings_locked"
+    assert counts() == before

@@ -1,42 +1,119 @@
-"""Expert review over the API: draws for staff, assignments and score sheets for experts.
+"""Expert review over the API: settings and draws for staff, assignments and score sheets
+for experts, the ranking. The pool and profiles are in ``api_pool``, meeting review in
+``api_meeting``; all three share this router.
 
 Applicants have no endpoint here: every object answers 404 to them.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from pydantic import BeforeValidator, StrictInt, StrictStr
-from pydantic_core import PydanticCustomError
+from pydantic import StrictBool, StrictInt, StrictStr
 
 from rainforest.api.auth import AUTH
-from rainforest.core.errors import ValidationError
-from rainforest.review import services
-from rainforest.review.models import Assignment, Draw, DrawStatus
+from rainforest.review import adapters, services
+from rainforest.review import domain as rules
+from rainforest.review.api_common import Count, english, score_number, staff
+from rainforest.review.api_meeting import router as meeting_router
+from rainforest.review.api_pool import router as pool_router
+from rainforest.review.domain_scoring import TIE_RULE_EN, TIE_RULE_ZH
+from rainforest.review.domain_settings import ReviewSettings
+from rainforest.review.models import Assignment, CallSettings, Draw, DrawStatus
 from rainforest.review.permissions import can_manage_review
 from rainforest.review.selectors import access_assignment, access_draw, visible_assignments
 
 router = Router(tags=["review: expert review"], auth=AUTH)
+router.add_router("", pool_router)
+router.add_router("", meeting_router)
 
 
-def _not_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise PydanticCustomError("int_type", "Input should be a valid integer")
-    return value
+# --- a call's review settings ---------------------------------------------------------------
 
 
-Count = Annotated[StrictInt, BeforeValidator(_not_bool)]
+class SettingsIn(Schema):
+    k: Count = Field(..., description="每个申请的专家人数（1–50）")
+    load: Count = Field(..., description="每位专家评审数上限 L（1–500）")
+    q: StrictStr = Field(..., max_length=20, description='概率上限，如 "0.5" 或 "1/2"')
+    method: Literal["trimmed_mean", "mean", "median"] = Field(..., description="汇总方法")
+    normalise: StrictBool = Field(False, description="按专家标准化评分")
+    blind: StrictBool = Field(False, description="盲审：专家看不到申请单位和团队")
+
+
+class SettingsOut(Schema):
+    call: str
+    k: int
+    load: int
+    q: str
+    method: str
+    normalise: bool
+    blind: bool
+    min_pool: int = Field(..., description="每项申请至少需要的可选专家人数（k ÷ q）")
+    saved: bool = Field(..., description="false：尚未设置，显示的是默认值")
+    locked: bool = Field(..., description="true：已抽取专家，不能再修改")
+
+
+def _settings_out(call_ref: str, s: ReviewSettings) -> SettingsOut:
+    return SettingsOut(
+        call=call_ref,
+        k=s.k,
+        load=s.load,
+        q=s.q_text,
+        method=s.method,
+        normalise=s.normalise,
+        blind=s.blind,
+        min_pool=s.min_pool,
+        saved=CallSettings.objects.filter(call_ref=call_ref).exists(),
+        locked=services.settings_locked(call_ref),
+    )
+
+
+def _call_ref(call_id: int) -> str:
+    scoring = rules.parameters_on(rules.SCORING, timezone.localdate())
+    if adapters.call_info(str(call_id), scoring) is None:
+        raise Http404
+    return str(call_id)
+
+
+@router.get("/calls/{call_id}/settings", response=SettingsOut)
+def settings_detail(request: HttpRequest, call_id: int) -> Any:
+    """The call's review settings (the defaults while staff have set none)."""
+    staff(request)
+    ref = _call_ref(call_id)
+    return _settings_out(ref, services.settings_for(ref))
+
+
+@router.put("/calls/{call_id}/settings", response=SettingsOut)
+def settings_save(request: HttpRequest, call_id: int, payload: SettingsIn) -> Any:
+    """Set k, L, q, the method and blind review before the draw; 409 once drawn."""
+    staff(request)
+    ref = _call_ref(call_id)
+    services.call_settings_save(
+        actor=request.user,  # type: ignore[arg-type]
+        call_ref=ref,
+        k=payload.k,
+        load=payload.load,
+        q=payload.q,
+        method=payload.method,
+        normalise=payload.normalise,
+        blind=payload.blind,
+    )
+    return _settings_out(ref, services.settings_for(ref))
+
+
+# --- draws ---------------------------------------------------------------------------------
 
 
 class DrawIn(Schema):
+    """k, L and q left out come from the call's review settings."""
+
     call: Count = Field(..., ge=1, le=2**31, description="申请指南编号（programs 的 Call id）")
-    k: Count = Field(..., ge=1, le=50, description="每个申请的专家人数")
-    load: Count = Field(..., ge=1, le=500, description="每位专家评审数上限 L")
-    q: StrictStr = Field(..., max_length=20, description='概率上限，如 "0.5" 或 "1/2"')
+    k: Count | None = Field(None, ge=1, le=50, description="每个申请的专家人数")
+    load: Count | None = Field(None, ge=1, le=500, description="每位专家评审数上限 L")
+    q: StrictStr | None = Field(None, max_length=20, description='概率上限，如 "0.5" 或 "1/2"')
 
 
 class DrawOut(Schema):
@@ -74,15 +151,10 @@ def _draw_out(record: Draw) -> DrawOut:
     )
 
 
-def _staff(request: HttpRequest) -> None:
-    if not can_manage_review(request.user):
-        raise Http404
-
-
 @router.post("/draws", response={201: DrawOut})
 def draw_create(request: HttpRequest, payload: DrawIn) -> Any:
     """Publish the commitment of a draw (the seed stays secret until it is performed)."""
-    _staff(request)
+    staff(request)
     record = services.draw_commit(
         actor=request.user,  # type: ignore[arg-type]
         call_ref=str(payload.call),
@@ -189,32 +261,16 @@ class SheetOut(Schema):
     submitted_at: str
 
 
-def _score(key: str, value: ScoreIn) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValidationError("分数应为数字。", "A score must be a number.", field=f"scores.{key}")
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite():
-        raise ValidationError(
-            "分数应为 0 到 100 之间的数字。",
-            "A score must be a number from 0 to 100.",
-            field=f"scores.{key}",
-            code="score_invalid",
-        )
-    return number
-
-
 @router.post("/assignments/{assignment_id}/sheet", response={201: SheetOut})
 def sheet_submit(request: HttpRequest, assignment_id: int, payload: SheetIn) -> Any:
     a = access_assignment(request.user, assignment_id)
     sheet = services.sheet_submit(
         actor=request.user,  # type: ignore[arg-type]
         assignment=a,
-        scores={k: _score(k, v) for k, v in payload.scores.items()},
+        scores={
+            k: None if v is None else score_number(f"scores.{k}", v)
+            for k, v in payload.scores.items()
+        },
         comments=payload.comments,
         recommendation=payload.recommendation,
         overall_comment=payload.overall_comment,
@@ -241,15 +297,13 @@ class RankingOut(Schema):
 
 @router.get("/calls/{call_id}/ranking", response=RankingOut)
 def call_ranking(request: HttpRequest, call_id: int) -> Any:
-    _staff(request)
+    staff(request)
     results = services.call_results(str(call_id))
-    en = (getattr(request, "LANGUAGE_CODE", "") or "").startswith("en")
-    from rainforest.review.domain_scoring import TIE_RULE_EN, TIE_RULE_ZH
 
     return RankingOut(
         call=str(call_id),
         complete=not results.missing,
-        rule=TIE_RULE_EN if en else TIE_RULE_ZH,
+        rule=TIE_RULE_EN if english() else TIE_RULE_ZH,
         ranking=[
             RankedOut(
                 rank=r.rank,

@@ -259,3 +259,8 @@ def strings(value: object) -> tuple[str, ...]:
     if isinstance(value, tuple):
         return tuple(str(v) for v in value)
     raise ValueError(f"expected a list of strings, got {value!r}")
+
+
+def mask_person_id(person_id: str) -> str:
+    """An ID number shown with the birth date hidden: 440301********1234."""
+    return person_id[:6] + "*" * 8 + person_id[14:] if len(person_id) == 18 else "***"

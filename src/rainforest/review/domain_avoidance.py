@@ -18,6 +18,7 @@ from rainforest.review.domain import (
     ExpertProfile,
     ReviewItem,
     StaffConflict,
+    mask_person_id,
     org_key,
     person_key,
     strings,
@@ -140,8 +141,8 @@ def find_exclusions(
                             expert,
                             item,
                             "declared_relation",
-                            f"申报了与团队成员（身份证号 {_mask(other)}）的{kind_zh}关系",
-                            f"declared a {kind_en} relation with a team member (ID {_mask(other)})",
+                            f"申报了与团队成员（身份证号 {mask_person_id(other)}）的{kind_zh}关系",
+                            f"declared a {kind_en} relation with a team member (ID {mask_person_id(other)})",
                         )
                 if rel.uscc:
                     org = org_key(rel.uscc)
@@ -182,11 +183,6 @@ def find_exclusions(
                 unique.append(exclusion)
         result[key] = unique
     return result
-
-
-def _mask(person_id: str) -> str:
-    """An ID number shown with the birth date hidden: 440301********1234."""
-    return person_id[:6] + "*" * 8 + person_id[14:] if len(person_id) == 18 else "***"
 
 
 def iter_reasons(exclusions: Iterable[Exclusion], language: str = "zh-hans") -> list[str]:
