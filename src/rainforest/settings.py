@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "rainforest.web.context.navigation",
             ],
+            "builtins": ["rainforest.web.templatetags.punctuation"],
         },
     },
 ]
