@@ -79,17 +79,24 @@ def _redact(url: str) -> str:
 
 
 @contextlib.contextmanager
-def bench_database(workdir: Path) -> Iterator[str]:
-    """Point the environment at a fresh database; yield its description; remove it after."""
+def bench_database(workdir: Path | None = None, name: str | None = None) -> Iterator[str]:
+    """Point the environment at a fresh database; yield its kind; remove it after.
+
+    Without ``DATABASE_URL``: a SQLite file in ``workdir``. With it: a PostgreSQL database
+    ``name`` (default ``<the URL's database>_bench``) beside the given one, dropped after.
+    Every benchmark script uses this one.
+    """
     url = os.environ.get("DATABASE_URL", "")
     if not url:
+        if workdir is None:
+            raise SystemExit("this benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
         os.environ["RAINFOREST_DATA_DIR"] = str(workdir)
         yield "sqlite"
         return
     import psycopg
 
     parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "rainforest") + "_bench"
+    name = name or (parts.path.lstrip("/") or "rainforest") + "_bench"
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     bench_url = urlunsplit(parts._replace(path=f"/{name}"))
     with psycopg.connect(admin_url, autocommit=True) as conn:

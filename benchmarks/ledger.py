@@ -35,16 +35,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 PGBENCH_PATHS = ("/usr/lib/postgresql/15/bin/pgbench",)
+
+# The same database handling as every benchmark.
+from cases_list import _redact, bench_database, setup_django  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,55 +54,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per run")
     parser.add_argument("--clients", default="1,8,32", help="client counts, comma-separated")
     return parser.parse_args()
-
-
-# -- the database -------------------------------------------------------------------------
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return urlunsplit(
-            parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
-        )
-    return url
-
-
-@contextlib.contextmanager
-def bench_database() -> Iterator[str]:
-    """A fresh ``<name>_bench`` database; yields its URL; dropped afterwards."""
-    import psycopg
-
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        sys.exit("benchmarks/ledger.py needs PostgreSQL: set DATABASE_URL=postgres://...")
-    parts = urlsplit(url)
-    name = (parts.path.lstrip("/") or "rainforest") + "_bench"
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    bench_url = urlunsplit(parts._replace(path=f"/{name}"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = bench_url
-    try:
-        yield bench_url
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        os.environ["DATABASE_URL"] = url
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rainforest.settings")
-    os.environ["DEBUG"] = "0"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 # -- the platform side --------------------------------------------------------------------
@@ -397,7 +350,8 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     counts = [int(c) for c in args.clients.split(",") if c.strip()]
     original = os.environ.get("DATABASE_URL", "")
-    with bench_database() as url, tempfile.TemporaryDirectory() as tmp:
+    with bench_database(), tempfile.TemporaryDirectory() as tmp:
+        url = os.environ["DATABASE_URL"]
         setup_django()
         print(f"seeding {max(counts)} vouchers…", flush=True)
         ids = seed(max(counts))

@@ -32,7 +32,6 @@ and audit entries). Results go to ``benchmarks/results/programs[_postgres].{json
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -42,12 +41,10 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -56,7 +53,8 @@ ORGS = 300
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from programs_dashboard import _redact, machine, summary  # noqa: E402
+from cases_list import _redact, bench_database, machine, setup_django  # noqa: E402
+from programs_dashboard import summary  # noqa: E402
 
 Outcome = tuple[str, tuple[tuple[str, bool, tuple[Any, ...]], ...]]
 
@@ -69,44 +67,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--dashboard-runs", type=int, default=5)
     parser.add_argument("--skip-dashboard", action="store_true")
     return parser.parse_args()
-
-
-@contextlib.contextmanager
-def bench_database(workdir: Path) -> Iterator[str]:
-    """Point the environment at a fresh database; yield its kind; remove it after."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        os.environ["RAINFOREST_DATA_DIR"] = str(workdir)
-        yield "sqlite"
-        return
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = bench_url
-    try:
-        yield "postgres"
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        os.environ["DATABASE_URL"] = url
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rainforest.settings")
-    os.environ["DEBUG"] = "0"  # no query log
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 # -- seeding ------------------------------------------------------------------------------
@@ -519,7 +479,7 @@ def main() -> None:
     )
     workdir = Path(tempfile.mkdtemp(prefix="rainforest-bench-"))
     try:
-        with bench_database(workdir) as database:
+        with bench_database(workdir, BENCH_DB) as database:
             setup_django()
             print(f"Database: {database}; seeding {args.applications:,} applications.")
             seeded = seed(args.applications, random.Random(20261126))

@@ -34,7 +34,6 @@ has registered it, otherwise ``ip_pledge``. Results go to
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -44,13 +43,13 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from cases_list import machine  # the same machine description as every benchmark
+# The same database handling and machine description as every benchmark.
+from cases_list import _redact, bench_database, machine, setup_django
 from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,55 +68,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--cases", type=int, default=100_000, help="cases to seed")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each approach")
     return parser.parse_args()
-
-
-# -- the database -------------------------------------------------------------------------
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
-@contextlib.contextmanager
-def bench_database(workdir: Path) -> Iterator[str]:
-    """Point the environment at a fresh database; yield its kind; remove it after."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        os.environ["RAINFOREST_DATA_DIR"] = str(workdir)
-        yield "sqlite"
-        return
-    import psycopg
-
-    parts = urlsplit(url)
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = bench_url
-    try:
-        yield "postgres"
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        os.environ["DATABASE_URL"] = url
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rainforest.settings")
-    os.environ["DEBUG"] = "0"  # no query log
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 # -- seeding ------------------------------------------------------------------------------
@@ -522,7 +472,7 @@ def main() -> None:
     )
     workdir = Path(tempfile.mkdtemp(prefix="rainforest-bench-"))
     try:
-        with bench_database(workdir) as database:
+        with bench_database(workdir, BENCH_DB) as database:
             setup_django()
             from django.utils import timezone
 
