@@ -173,3 +173,34 @@ def test_assignment_list_query_count_is_flat(client: Client, world: World, k: in
 
 
 QUERIES = 5
+
+
+def test_draw_without_k_l_q_uses_the_calls_settings(client: Client, world: World) -> None:
+    staff(client, world)
+    settings = {"k": 2, "load": 3, "q": "1", "method": "median", "blind": True}
+    saved = client.put(
+        f"{P}/calls/{world.call.pk}/settings", settings, content_type="application/json"
+    ).json()
+    assert (saved["k"], saved["q"], saved["saved"], saved["locked"], saved["min_pool"]) == (
+        2,
+        "1/1",
+        True,
+        False,
+        2,
+    )
+    body = client.post(
+        f"{P}/draws", {"call": world.call.pk}, content_type="application/json"
+    ).json()
+    assert (body["k"], body["load"], body["q"]) == (2, 3, "1/1")
+    assert client.get(f"{P}/calls/{world.call.pk}/settings").json()["locked"] is True
+
+
+def test_settings_read_before_any_are_saved_are_the_defaults(client: Client, world: World) -> None:
+    body = staff(client, world).get(f"{P}/calls/{world.call.pk}/settings").json()
+    assert (body["k"], body["load"], body["q"], body["method"], body["saved"]) == (
+        5,
+        10,
+        "1/2",
+        "trimmed_mean",
+        False,
+    )

@@ -55,3 +55,41 @@ def test_anonymous_has_no_expert_profile() -> None:
 
     assert expert_of(AnonymousUser()) is None
     assert can_manage_review(AnonymousUser()) is False
+
+
+@pytest.mark.parametrize(
+    ("who", "may"),
+    [
+        ("officer", True),
+        ("chair", True),
+        ("member", False),
+        ("other_expert", False),
+        ("applicant", False),
+        ("anonymous", False),
+    ],
+)
+def test_who_records_panel_scores(world: Any, who: str, may: bool) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from rainforest.review import services
+    from rainforest.review.permissions import can_score_panel
+
+    panel = services.panel_create(
+        actor=world.officer,
+        call_ref=str(world.call.pk),
+        name="会评一组",
+        chair=world.experts[0],
+        members=world.experts[1:5],
+        session_at=at("2026-10-20 09:00"),
+        place="科技局 301 会议室",
+        item_refs=[str(world.applications[0].pk)],
+    )
+    user = {
+        "officer": world.officer,
+        "chair": world.experts[0].user,
+        "member": world.experts[1].user,
+        "other_expert": world.experts[6].user,
+        "applicant": world.applicants[0],
+        "anonymous": AnonymousUser(),
+    }[who]
+    assert can_score_panel(user, panel) is may

@@ -17,6 +17,7 @@ from rainforest.core.errors import PermissionDeniedError, ValidationError
 from rainforest.review import services
 from rainforest.review.api_common import Count, ScoreValue, score_number, staff
 from rainforest.review.models import Expert, Panel
+from rainforest.review.permissions import can_score_panel
 from rainforest.review.selectors import access_panel, visible_panels
 
 router = Router(tags=["review: meeting review"], auth=AUTH)
@@ -193,7 +194,7 @@ class PanelScoreOut(Schema):
 def panel_score(request: HttpRequest, panel_id: int, payload: PanelScoreIn) -> Any:
     """Staff or the chair record the panel's score for one item; again replaces it."""
     panel = access_panel(request.user, panel_id)
-    if not services.can_score_panel(request.user, panel):
+    if not can_score_panel(request.user, panel):
         # a member who is not the chair sees the panel but may not record for it
         raise PermissionDeniedError(
             "只有会议秘书（工作人员）或组长可以录入会评得分。",

@@ -28,3 +28,10 @@ def expert_of(user: Any) -> Any:
 
 def is_expert(user: Any) -> bool:
     return expert_of(user) is not None
+
+
+def can_score_panel(user: Any, panel: Any) -> bool:
+    """Staff (the meeting's secretary) and the panel's chair record the panel's scores."""
+    if can_manage_review(user):
+        return True
+    return bool(getattr(user, "is_authenticated", False) and panel.chair.user_id == user.pk)

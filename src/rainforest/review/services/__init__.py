@@ -25,7 +25,6 @@ from rainforest.review.services.call_settings import (
 from rainforest.review.services.draw import draw_commit, draw_perform, draw_verify
 from rainforest.review.services.meeting import (
     PanelResults,
-    can_score_panel,
     panel_create,
     panel_results,
     panel_score_record,
@@ -77,7 +76,6 @@ __all__ = [
     "availability_remove",
     "call_results",
     "call_settings_save",
-    "can_score_panel",
     "check_expert",
     "clean_codes",
     "clean_words",

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
@@ -25,7 +24,7 @@ from rainforest.review import domain as rules
 from rainforest.review import domain_meeting as meeting_rules
 from rainforest.review.domain_scoring import Ranked, rank_scores
 from rainforest.review.models import Draw, Expert, ExpertStatus, Panel, PanelScore
-from rainforest.review.permissions import can_manage_review
+from rainforest.review.permissions import can_score_panel
 from rainforest.review.services._common import (
     expert_profiles,
     now_or,
@@ -142,13 +141,6 @@ def panel_create(
                     body=f"{panel.name}：{panel.place}，共 {len(panel.item_refs)} 项申请。",
                 )
     return panel
-
-
-def can_score_panel(user: Any, panel: Panel) -> bool:
-    """Staff (the secretary) and the panel's chair record the panel's scores."""
-    if can_manage_review(user):
-        return True
-    return bool(user.is_authenticated and panel.chair.user_id == user.pk)
 
 
 def panel_score_record(

@@ -16,7 +16,7 @@ from rainforest.review import adapters, services
 from rainforest.review import domain_scoring as scoring_rules
 from rainforest.review.forms import PanelForm, PanelScoreForm, add_domain_error
 from rainforest.review.models import Expert, ExpertStatus, Panel
-from rainforest.review.permissions import can_manage_review
+from rainforest.review.permissions import can_manage_review, can_score_panel
 from rainforest.review.selectors import access_panel
 from rainforest.review.views._common import lang, scoring, staff_only
 
@@ -110,7 +110,7 @@ def panel_detail(request: HttpRequest, panel_id: int) -> HttpResponse:
     Staff and the chair record scores; members read; anybody else gets 404.
     """
     panel = access_panel(request.user, panel_id)
-    may_score = services.can_score_panel(request.user, panel)
+    may_score = can_score_panel(request.user, panel)
     form = PanelScoreForm(request.POST or None)
     if request.method == "POST":
         if not may_score:
