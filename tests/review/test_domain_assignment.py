@@ -1,4 +1,5 @@
-"""review/domain_assignment.py: the fractional optimum, dependent rounding, verification."""
+"""review/domain_assignment.py, domain_commitment.py and domain_replacement.py: the
+fractional optimum, dependent rounding, verification and the replacement draw."""
 
 from __future__ import annotations
 
@@ -16,19 +17,21 @@ from rainforest.review.domain_assignment import (
     DrawProblem,
     Infeasible,
     check_assignment,
-    commitment,
     diagnose,
     draw,
     parse_q,
-    problem_from_dict,
-    problem_to_dict,
-    replacement_draw,
     rng_from_seed,
     sample,
-    seed_digest,
     solve_fractional,
+)
+from rainforest.review.domain_commitment import (
+    commitment,
+    problem_from_dict,
+    problem_to_dict,
+    seed_digest,
     verify,
 )
+from rainforest.review.domain_replacement import replacement_draw
 
 PARAMS = {"avoidance": "review.avoidance 2025.1", "draw": "review.draw 2025.1"}
 SEED = "a3" * 32

@@ -29,7 +29,7 @@ How it is done here, and why it is fast:
   ``rng.integers(α+β) < β``: integer arithmetic, no float rounding in the probabilities.
 * **Replayable.** The random numbers come only from a numpy ``Generator`` built from the
   seed passed in, never from the clock; the same inputs and seed give the same draw, which
-  is what :func:`verify` checks against a published commitment.
+  is what :func:`.domain_commitment.verify` checks against a published commitment.
 
 Fit is given per pair as an integer in millionths (0..1,000,000) so the whole problem is
 integers and hashes the same everywhere.
@@ -37,10 +37,8 @@ integers and hashes the same everywhere.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -57,24 +55,15 @@ __all__ = [
     "DrawResult",
     "Fractional",
     "Infeasible",
-    "Replacement",
     "Shortfall",
-    "VerifyResult",
-    "canonical_json",
     "check_assignment",
-    "commitment",
     "diagnose",
     "draw",
-    "inputs_digest",
+    "number_text",
     "parse_q",
-    "problem_from_dict",
-    "problem_to_dict",
-    "replacement_draw",
     "rng_from_seed",
     "sample",
-    "seed_digest",
     "solve_fractional",
-    "verify",
 ]
 
 FIT_SCALE = 1_000_000
@@ -259,14 +248,14 @@ class Shortfall:
         names = "、".join(self.items[:20]) + ("等" if len(self.items) > 20 else "")
         if self.kind == "pool":
             return (
-                f"评审对象 {names}：回避后可抽取的专家不足，需要 {_num(self.needed)} 人次，"
-                f"在概率上限 q 下最多只能安排 {_num(self.available)} 人次；请扩大专家库、"
+                f"评审对象 {names}：回避后可抽取的专家不足，需要 {number_text(self.needed)} 人次，"
+                f"在概率上限 q 下最多只能安排 {number_text(self.available)} 人次；请扩大专家库、"
                 "放宽领域范围或提高 q。"
             )
         return (
-            f"评审对象 {names} 合计需要 {_num(self.needed)} 人次评审，而能评审它们的专家"
+            f"评审对象 {names} 合计需要 {number_text(self.needed)} 人次评审，而能评审它们的专家"
             f"（{len(self.experts)} 人）在每人评审数上限 L 和概率上限 q 下合计最多"
-            f" {_num(self.available)} 人次；请提高 L、提高 q 或增加专家。"
+            f" {number_text(self.available)} 人次；请提高 L、提高 q 或增加专家。"
         )
 
     def reason_en(self) -> str:
@@ -274,13 +263,13 @@ class Shortfall:
         if self.kind == "pool":
             return (
                 f"Items {names}: too few eligible experts after avoidance; "
-                f"{_num(self.needed)} reviews are needed and at most {_num(self.available)} "
+                f"{number_text(self.needed)} reviews are needed and at most {number_text(self.available)} "
                 "can be placed under the probability cap q. Widen the pool or raise q."
             )
         return (
-            f"Items {names} need {_num(self.needed)} reviews together, but the "
+            f"Items {names} need {number_text(self.needed)} reviews together, but the "
             f"{len(self.experts)} experts who can review them can give at most "
-            f"{_num(self.available)} under the load limit L and the cap q. Raise L or q, "
+            f"{number_text(self.available)} under the load limit L and the cap q. Raise L or q, "
             "or add experts."
         )
 
@@ -296,7 +285,8 @@ class Shortfall:
         }
 
 
-def _num(value: Fraction) -> str:
+def number_text(value: Fraction) -> str:
+    """A probability or a count as people read it: 3, or 0.33."""
     return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}"
 
 
@@ -610,240 +600,3 @@ def check_assignment(problem: DrawProblem, chosen: BoolArray) -> list[str]:
                 "of one organisation"
             )
     return problems
-
-
-# --- replacement -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Replacement:
-    """An alternate drawn for a declined or recused pair, within the probability cap.
-
-    ``offered`` maps each candidate expert to the probability it was given (Fractions as
-    strings when stored); a candidate's chance of sitting on the item — its draw marginal,
-    the probability given in earlier replacements and this one — stays at or below q.
-    """
-
-    item: str
-    declined: str
-    chosen: str
-    offered: Mapping[str, Fraction]
-
-
-def replacement_draw(
-    *,
-    item: str,
-    declined: str,
-    candidates: Mapping[str, int],
-    spent: Mapping[str, Fraction],
-    q: Fraction,
-    rng: np.random.Generator,
-) -> Replacement:
-    """Draw an alternate for ``item`` among ``candidates`` (expert → fit in millionths).
-
-    ``candidates`` holds only experts who may take the item now (eligible, not on its
-    panel, no second expert of a panel member's organisation, load left under L).
-    ``spent[e]`` is the probability the expert already had of sitting on this item (its
-    marginal in the draw plus earlier replacements). Each candidate is offered at most
-    ``q - spent[e]``; the offers are filled best fit first (ties by expert id) until they
-    add up to 1, which maximises expected fit, and one candidate is sampled from them.
-    """
-    room = {
-        e: q - spent.get(e, Fraction(0)) for e in candidates if q - spent.get(e, Fraction(0)) > 0
-    }
-    if sum(room.values(), Fraction(0)) < 1:
-        raise ValidationError(
-            f"无法为评审对象 {item} 抽取替补专家：在概率上限 q = {q} 下，可替补专家的剩余概率"
-            f"合计 {_num(sum(room.values(), Fraction(0)))} 不足 1；请扩大专家库或提高 q。",
-            f"No alternate can be drawn for item {item}: under the cap q = {q} the remaining "
-            "probability of the available experts adds up to less than 1. Widen the pool "
-            "or raise q.",
-            field="expert",
-            code="replacement_infeasible",
-        )
-    offered: dict[str, Fraction] = {}
-    left = Fraction(1)
-    for e in sorted(room, key=lambda e: (-candidates[e], e)):
-        if left <= 0:
-            break
-        give = min(room[e], left)
-        offered[e] = give
-        left -= give
-    denominator = 1
-    for p in offered.values():
-        denominator = denominator * p.denominator // _gcd(denominator, p.denominator)
-    ticket = int(rng.integers(denominator))
-    running = 0
-    chosen = ""
-    for e in sorted(offered):
-        running += int(offered[e] * denominator)
-        if ticket < running:
-            chosen = e
-            break
-    return Replacement(item=item, declined=declined, chosen=chosen, offered=offered)
-
-
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
-
-
-# --- commitment and verification -------------------------------------------------------
-
-
-def canonical_json(value: object) -> bytes:
-    """Sorted keys, no spaces, UTF-8: the same bytes for the same value everywhere."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def problem_to_dict(problem: DrawProblem) -> dict[str, Any]:
-    """The published inputs, columns of integers and the ids they index."""
-    return {
-        "items": list(problem.items),
-        "experts": list(problem.experts),
-        "pair_item": problem.pair_item.tolist(),
-        "pair_expert": problem.pair_expert.tolist(),
-        "pair_fit": problem.pair_fit.tolist(),
-        "k": problem.k.tolist(),
-        "load": problem.load.tolist(),
-        "group": problem.group.tolist(),
-        "q": f"{problem.q.numerator}/{problem.q.denominator}",
-        "one_per_group": problem.one_per_group,
-    }
-
-
-def problem_from_dict(data: Mapping[str, Any]) -> DrawProblem:
-    return DrawProblem(
-        items=tuple(data["items"]),
-        experts=tuple(data["experts"]),
-        pair_item=np.asarray(data["pair_item"], dtype=np.int64),
-        pair_expert=np.asarray(data["pair_expert"], dtype=np.int64),
-        pair_fit=np.asarray(data["pair_fit"], dtype=np.int64),
-        k=np.asarray(data["k"], dtype=np.int64),
-        load=np.asarray(data["load"], dtype=np.int64),
-        group=np.asarray(data["group"], dtype=np.int64),
-        q=Fraction(data["q"]),
-        one_per_group=bool(data["one_per_group"]),
-    )
-
-
-def inputs_digest(problem: DrawProblem) -> str:
-    return hashlib.sha256(canonical_json(problem_to_dict(problem))).hexdigest()
-
-
-def seed_digest(seed: str) -> str:
-    return hashlib.sha256(seed.encode("ascii")).hexdigest()
-
-
-def commitment(problem: DrawProblem, parameters: Mapping[str, Any], seed_sha256: str) -> str:
-    """sha256 of the canonical JSON of (inputs, parameters, sha256(seed)), published first."""
-    body = {
-        "inputs": problem_to_dict(problem),
-        "parameters": dict(parameters),
-        "seed_sha256": seed_sha256,
-    }
-    return hashlib.sha256(canonical_json(body)).hexdigest()
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    ok: bool
-    checks: tuple[tuple[str, bool, str], ...] = field(default=())
-
-    def failures(self) -> list[str]:
-        return [detail for _, passed, detail in self.checks if not passed]
-
-
-def verify(
-    problem: DrawProblem,
-    parameters: Mapping[str, Any],
-    seed: str,
-    published_commitment: str,
-    recorded: Sequence[tuple[str, str]],
-    *,
-    recorded_flow: Sequence[int] | None = None,
-) -> VerifyResult:
-    """Recompute the draw from the published inputs and the revealed seed and compare.
-
-    Checks, in order: the seed matches the commitment, the inputs and parameters match the
-    commitment, the fractional optimum (recomputed; if ``recorded_flow`` differs it must be
-    feasible and exactly as good), and the sampled assignment equals ``recorded``.
-    """
-    checks: list[tuple[str, bool, str]] = []
-    expected = commitment(problem, parameters, seed_digest(seed))
-    checks.append(
-        (
-            "commitment",
-            expected == published_commitment,
-            "inputs, parameters and seed match the published commitment"
-            if expected == published_commitment
-            else f"commitment mismatch: recomputed {expected}, published {published_commitment}",
-        )
-    )
-    try:
-        recomputed = solve_fractional(problem)
-    except Infeasible as exc:
-        checks.append(("fractional", False, f"the inputs are infeasible: {exc.message_en}"))
-        return VerifyResult(ok=False, checks=tuple(checks))
-    fractional = recomputed
-    if recorded_flow is not None:
-        flow = np.asarray(recorded_flow, dtype=np.int64)
-        if len(flow) != problem.n_pairs:
-            checks.append(
-                ("fractional", False, "the recorded fractional solution has the wrong length")
-            )
-            return VerifyResult(ok=False, checks=tuple(checks))
-        if not np.array_equal(flow, recomputed.flow):
-            b = problem.q.denominator
-            total = Fraction(int((flow * problem.pair_fit).sum()), b * FIT_SCALE)
-            feasible = _flow_feasible(problem, flow)
-            same = feasible and total == recomputed.total_fit
-            checks.append(
-                (
-                    "fractional",
-                    same,
-                    "the recorded fractional solution is another optimum of equal fit"
-                    if same
-                    else "the recorded fractional solution is not optimal for these inputs",
-                )
-            )
-            if not same:
-                return VerifyResult(ok=False, checks=tuple(checks))
-            fractional = Fractional(flow=flow, denominator=b, total_fit=total)
-        else:
-            checks.append(("fractional", True, "fractional solution recomputed identically"))
-    result = draw(problem, seed, fractional=fractional)
-    again = sorted(result.assignment(problem))
-    same_assignment = again == sorted((str(i), str(e)) for i, e in recorded)
-    checks.append(
-        (
-            "assignment",
-            same_assignment,
-            "the recorded assignment is the one the seed gives"
-            if same_assignment
-            else "the recorded assignment differs from the one the seed gives",
-        )
-    )
-    return VerifyResult(ok=all(passed for _, passed, _ in checks), checks=tuple(checks))
-
-
-def _flow_feasible(problem: DrawProblem, flow: IntArray) -> bool:
-    a, b = problem.q.numerator, problem.q.denominator
-    if flow.min(initial=0) < 0 or flow.max(initial=0) > a:
-        return False
-    per_item = np.bincount(problem.pair_item, weights=flow, minlength=len(problem.items))
-    per_expert = np.bincount(problem.pair_expert, weights=flow, minlength=len(problem.experts))
-    if not np.array_equal(per_item.astype(np.int64), problem.k * b):
-        return False
-    if np.any(per_expert.astype(np.int64) > problem.load * b):
-        return False
-    if problem.one_per_group:
-        orgs = problem.group[problem.pair_expert]
-        mask = orgs >= 0
-        keys = problem.pair_item[mask] * (int(problem.group.max(initial=0)) + 1) + orgs[mask]
-        uniq, inverse = np.unique(keys, return_inverse=True)
-        sums = np.bincount(inverse, weights=flow[mask], minlength=len(uniq))
-        if np.any(sums > b):
-            return False
-    return True

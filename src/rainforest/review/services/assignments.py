@@ -22,11 +22,9 @@ from rainforest.core.errors import ConflictError, NotFoundError, ValidationError
 from rainforest.review import adapters
 from rainforest.review import domain as rules
 from rainforest.review import domain_scoring as scoring_rules
-from rainforest.review.domain_assignment import (
-    problem_from_dict,
-    replacement_draw,
-    rng_from_seed,
-)
+from rainforest.review.domain_assignment import rng_from_seed
+from rainforest.review.domain_commitment import problem_from_dict
+from rainforest.review.domain_replacement import replacement_draw
 from rainforest.review.models import (
     ACTIVE_STATUSES,
     OPEN_STATUSES,

@@ -18,14 +18,13 @@ from rainforest.core.errors import ConflictError, NotFoundError, ValidationError
 from rainforest.review import adapters
 from rainforest.review import domain as rules
 from rainforest.review import domain_fit as fit_rules
-from rainforest.review.domain_assignment import (
+from rainforest.review.domain_assignment import Fractional, draw, parse_q, solve_fractional
+from rainforest.review.domain_commitment import (
     commitment,
-    draw,
-    parse_q,
     problem_from_dict,
     problem_to_dict,
     seed_digest,
-    solve_fractional,
+    verify,
 )
 from rainforest.review.models import (
     Assignment,
@@ -168,8 +167,6 @@ def draw_perform(*, actor: User, draw_record: Draw, now: datetime | None = None)
         problem = problem_from_dict(record.inputs)
         b = problem.q.denominator
         flow = np.asarray(record.fractional_flow, dtype=np.int64)
-        from rainforest.review.domain_assignment import Fractional
-
         fractional = Fractional(flow=flow, denominator=b, total_fit=Fraction(record.fractional_fit))
         result = draw(problem, record.seed, fractional=fractional)
         chosen_idx = np.nonzero(result.chosen)[0].tolist()
@@ -214,8 +211,6 @@ def draw_perform(*, actor: User, draw_record: Draw, now: datetime | None = None)
 
 def draw_verify(record: Draw) -> Any:
     """Recompute a drawn record from its published inputs and revealed seed."""
-    from rainforest.review.domain_assignment import verify
-
     if record.status != DrawStatus.DRAWN:
         raise ConflictError("该抽取尚未完成，种子未公开。", "This draw has not been made yet.")
     recorded = [
