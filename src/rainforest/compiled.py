@@ -66,8 +66,30 @@ def _compile(qs: QuerySet[Any], varying: Sequence[Any]) -> _Compiled:
         slots=tuple(slots),
         names=tuple(names),
         compiler=compiler,
-        converters=compiler.get_converters(fields),
+        converters=_faster(compiler.connection, compiler.get_converters(fields)),
     )
+
+
+def _utc_datetime(value: Any, expression: Any, connection: Any) -> Any:
+    # SQLite hands back naive datetimes in UTC (Django's "datetime" converter parsed them).
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _faster(connection: Any, converters: dict[int, Any]) -> dict[int, Any]:
+    """Django's converters, with SQLite's datetime one swapped for an equal, cheaper one.
+
+    Django's converter re-reads settings for every value (a third of the page's time);
+    when the connection's time zone is UTC it does exactly what ``_utc_datetime`` does.
+    """
+    if connection.vendor != "sqlite" or connection.timezone is not UTC:
+        return converters
+    slow = connection.ops.convert_datetimefield_value
+    return {
+        position: ([_utc_datetime if c == slow else c for c in convs], expression)
+        for position, (convs, expression) in converters.items()
+    }
 
 
 def _cursor(connection: Any) -> Any:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+import orjson
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.responses import NinjaJSONEncoder
 
 from rainforest.api.auth import AUTH
 from rainforest.cases import registry
@@ -125,16 +125,11 @@ def _row_out(row: dict[str, Any], now: datetime, soon: datetime) -> dict[str, ob
         "stage_name": defn.stage(row["stage"]).name_zh,
         "status": row["status"],
         "sla": sla_state(row["status"], row["paused_at"], row["due_at"], now, soon).value,
-        "due_at": _iso(row["due_at"]),
+        "due_at": row["due_at"],
         "due_provisional": row["due_provisional"],
         "owner_org": row["owner_org__name"],
-        "created_at": _iso(row["created_at"]),
+        "created_at": row["created_at"],
     }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    # The same text ninja's encoder writes for an aware datetime (ISO 8601, UTC offset).
-    return None if moment is None else moment.isoformat()
 
 
 @router.get("", response=CasePage, summary="办件列表 / list cases")
@@ -161,9 +156,10 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> HttpRespons
         "has_more": len(rows) > filters.page_size,
     }
     # The rows are built above exactly in CasePage's shape (tests/api check it), so the
-    # page is rendered directly: re-validating 50 items took a third of the request time
-    # (benchmarks/cases_list.py).
-    return JsonResponse(page, encoder=NinjaJSONEncoder)
+    # page is rendered directly: re-validating 50 items took a third of the request time,
+    # and orjson writes it five times faster than json (benchmarks/cases_list.py). Aware
+    # datetimes come out as ninja writes them (ISO 8601 with the UTC offset).
+    return HttpResponse(orjson.dumps(page), content_type="application/json")
 
 
 def _detail(request: HttpRequest, case: Case) -> dict[str, object]:
