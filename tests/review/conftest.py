@@ -146,3 +146,58 @@ def world(officer: Any) -> World:
         applicants.append(applicant)
     experts, users = make_experts(8)
     return World(call, apps, applicants, experts, users, officer)
+
+
+def make_panel(world: World, **change: Any) -> Any:
+    """A meeting-review panel for the world's call: chair expert 0, experts 1–4, all three
+    applications, a session that has started (so scores may be recorded)."""
+    from rainforest.review import services
+
+    values: dict[str, Any] = {
+        "actor": world.officer,
+        "call_ref": str(world.call.pk),
+        "name": "会评一组",
+        "chair": world.experts[0],
+        "members": world.experts[1:5],
+        "session_at": at("2026-01-05 09:00"),
+        "place": "科技局 301 会议室",
+        "item_refs": [str(a.pk) for a in world.applications],
+        "now": at("2026-01-01 09:00"),
+    }
+    return services.panel_create(**{**values, **change})
+
+
+def import_row(n: int, **change: str) -> list[str]:
+    """One good row of the expert import, in the template's column order."""
+    from rainforest.review.services import IMPORT_COLUMNS
+
+    values = {
+        "name": f"导入专家{n}",
+        "id_number": rid(700 + n),
+        "employer_uscc": org_uscc(700 + n),
+        "employer_name": "某大学",
+        "title": "研究员",
+        "fields": "AI",
+        "keywords": "芯片",
+        "email": "",
+    }
+    values.update(change)
+    return [values[code] for code, _ in IMPORT_COLUMNS]
+
+
+def import_xlsx(rows: list[list[str]], header: list[str] | None = None) -> bytes:
+    """An xlsx with the import template's header (or ``header``) and ``rows``."""
+    import io
+
+    from openpyxl import Workbook
+
+    from rainforest.review.services import IMPORT_COLUMNS
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header or [zh for _, zh in IMPORT_COLUMNS])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

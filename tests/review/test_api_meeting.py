@@ -10,10 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from rainforest.review import services
 from rainforest.review.models import Panel
-from tests.conftest import at, sign_in
-from tests.review.conftest import World
+from tests.conftest import sign_in
+from tests.review.conftest import World, make_panel
 from tests.review.envelope import P, send
 
 pytestmark = pytest.mark.django_db
@@ -98,16 +97,7 @@ def test_panel_list_shows_each_person_only_their_panels(client: Client, world: W
 @pytest.mark.parametrize("count", [1, 3])
 def test_panel_list_query_count_is_flat(client: Client, world: World, count: int) -> None:
     for n in range(count):
-        services.panel_create(
-            actor=world.officer,
-            call_ref=str(world.call.pk),
-            name=f"会评{n}组",
-            chair=world.experts[0],
-            members=world.experts[1:5],
-            session_at=at("2026-10-20 09:00"),
-            place="科技局 301 会议室",
-            item_refs=[str(world.applications[0].pk)],
-        )
+        make_panel(world, name=f"会评{n}组")
     c = sign_in(client, world.experts[0].user)
     c.get(f"{P}/panels")
     with CaptureQueriesContext(connection) as ctx:

@@ -13,7 +13,7 @@ from rainforest.audit.models import AuditRecord
 from rainforest.review import services
 from rainforest.review.models import Panel, PanelScore
 from tests.conftest import at, sign_in
-from tests.review.conftest import World
+from tests.review.conftest import World, make_panel
 from tests.review.envelope import MISSING, P, assert_envelope, send
 
 pytestmark = pytest.mark.django_db
@@ -49,17 +49,7 @@ def good_panel(world: World, **change: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def panel(world: World) -> Panel:
-    return services.panel_create(
-        actor=world.officer,
-        call_ref=str(world.call.pk),
-        name="会评一组",
-        chair=world.experts[0],
-        members=world.experts[1:5],
-        session_at=at("2026-01-05 09:00"),
-        place="科技局 301 会议室",
-        item_refs=[str(a.pk) for a in world.applications],
-        now=at("2026-01-01 09:00"),
-    )
+    return make_panel(world)
 
 
 @pytest.mark.parametrize(
@@ -199,16 +189,7 @@ def test_member_who_is_not_chair_is_403(client: Client, world: World, panel: Pan
 
 
 def test_score_before_the_session_is_409(client: Client, world: World) -> None:
-    later = services.panel_create(
-        actor=world.officer,
-        call_ref=str(world.call.pk),
-        name="会评二组",
-        chair=world.experts[0],
-        members=world.experts[1:5],
-        session_at=at("2099-01-05 09:00"),
-        place="科技局 301 会议室",
-        item_refs=[str(world.applications[0].pk)],
-    )
+    later = make_panel(world, session_at=at("2099-01-05 09:00"), now=None)
     sign_in(client, world.officer)
     before = counts()
     body = {"item": world.applications[0].pk, **GOOD_SCORE}

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from openpyxl import Workbook
 
 from rainforest.audit.models import AuditRecord
 from rainforest.review import services
 from rainforest.review.models import Availability, DeclaredRelation, Expert
 from tests.conftest import sign_in
 from tests.factories import UserFactory
-from tests.review.conftest import World, org_uscc, rid
+from tests.review.conftest import World, import_row, import_xlsx, org_uscc, rid
 from tests.review.envelope import MISSING, P, assert_envelope, send
 
 pytestmark = pytest.mark.django_db
@@ -171,37 +170,17 @@ def test_flags_bad_input(client: Client, world: World, body: Any, field: str) ->
 
 
 def xlsx(rows: list[list[str]], header: list[str] | None = None) -> io.BytesIO:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header or [zh for _, zh in services.IMPORT_COLUMNS])
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    out.name = "experts.xlsx"
-    return out
-
-
-def row(n: int, **change: str) -> list[str]:
-    values = {
-        "name": f"导入专家{n}",
-        "id_number": rid(700 + n),
-        "employer_uscc": org_uscc(700 + n),
-        "employer_name": "某大学",
-        "title": "研究员",
-        "fields": "AI",
-        "keywords": "芯片",
-        "email": "",
-    }
-    values.update(change)
-    return [values[code] for code, _ in services.IMPORT_COLUMNS]
+    upload = io.BytesIO(import_xlsx(rows, header))
+    upload.name = "experts.xlsx"
+    return upload
 
 
 def test_import_reports_every_wrong_row_and_imports_nothing(client: Client, world: World) -> None:
     sign_in(client, world.officer)
     before = counts()
-    upload = xlsx([row(1), row(2, id_number="123"), row(3, employer_uscc="x", title="")])
+    upload = xlsx(
+        [import_row(1), import_row(2, id_number="123"), import_row(3, employer_uscc="x", title="")]
+    )
     body = assert_envelope(client.post(f"{P}/experts/import", {"file": upload}), 422)
     assert body["code"] == "import_rejected"
     assert sorted(body["fields"]) == ["rows.3.id_number", "rows.4.employer_uscc", "rows.4.title"]
@@ -219,7 +198,7 @@ def test_import_reports_every_wrong_row_and_imports_nothing(client: Client, worl
 )
 def test_import_bad_file(client: Client, world: World, upload: Any, code: str) -> None:
     if upload == "header":
-        upload = xlsx([row(1)], header=["姓名", "电话"])
+        upload = xlsx([import_row(1)], header=["姓名", "电话"])
     elif upload == "empty":
         upload = xlsx([])
     elif upload is not None:
@@ -235,7 +214,7 @@ def test_import_bad_file(client: Client, world: World, upload: Any, code: str) -
 def test_import_by_expert_is_404(client: Client, world: World) -> None:
     sign_in(client, world.expert_users[0])
     before = counts()
-    assert_envelope(client.post(f"{P}/experts/import", {"file": xlsx([row(1)])}), 404)
+    assert_envelope(client.post(f"{P}/experts/import", {"file": xlsx([import_row(1)])}), 404)
     assert counts() == before
 
 

@@ -11,7 +11,7 @@ from rainforest.review.models import Expert, ExpertStatus
 from rainforest.review.permissions import can_manage_review, expert_of, is_expert
 from tests.conftest import at
 from tests.factories import person
-from tests.review.conftest import org_uscc, rid
+from tests.review.conftest import make_panel, org_uscc, rid
 
 pytestmark = pytest.mark.django_db
 
@@ -71,19 +71,9 @@ def test_anonymous_has_no_expert_profile() -> None:
 def test_who_records_panel_scores(world: Any, who: str, may: bool) -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    from rainforest.review import services
     from rainforest.review.permissions import can_score_panel
 
-    panel = services.panel_create(
-        actor=world.officer,
-        call_ref=str(world.call.pk),
-        name="会评一组",
-        chair=world.experts[0],
-        members=world.experts[1:5],
-        session_at=at("2026-10-20 09:00"),
-        place="科技局 301 会议室",
-        item_refs=[str(world.applications[0].pk)],
-    )
+    panel = make_panel(world)
     user = {
         "officer": world.officer,
         "chair": world.experts[0].user,

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from openpyxl import Workbook
 
 from rainforest.audit.models import AuditRecord
 from rainforest.core.errors import ConflictError, ValidationError
@@ -25,7 +24,15 @@ from rainforest.review.models import (
     Replacement,
 )
 from tests.conftest import at
-from tests.review.conftest import REVIEW_NOW, World, make_experts, org_uscc, rid
+from tests.review.conftest import (
+    REVIEW_NOW,
+    World,
+    import_row,
+    import_xlsx,
+    make_experts,
+    org_uscc,
+    rid,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -429,42 +436,20 @@ def test_register_refuses_bad_input(world: World, change: dict, field: str) -> N
     assert exc.value.field == field
 
 
-def xlsx(rows: list[list[str]]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append([zh for _, zh in services.IMPORT_COLUMNS])
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def row(n: int, **change: str) -> list[str]:
-    values = {
-        "name": f"导入专家{n}",
-        "id_number": rid(700 + n),
-        "employer_uscc": org_uscc(700 + n),
-        "employer_name": "某大学",
-        "title": "研究员",
-        "fields": "AI",
-        "keywords": "芯片",
-        "email": "",
-    }
-    values.update(change)
-    return [values[code] for code, _ in services.IMPORT_COLUMNS]
-
-
 def test_import_all_rows(world: World) -> None:
     count = services.expert_import(
-        actor=world.officer, rows=services.read_xlsx(xlsx([row(1), row(2)]))
+        actor=world.officer, rows=services.read_xlsx(import_xlsx([import_row(1), import_row(2)]))
     )
     assert count == 2
     assert Expert.objects.filter(name__startswith="导入专家", status="active").count() == 2
 
 
 def test_import_nothing_when_one_row_wrong(world: World) -> None:
-    rows = services.read_xlsx(xlsx([row(1), row(2, id_number="123"), row(3, id_number=rid(701))]))
+    rows = services.read_xlsx(
+        import_xlsx(
+            [import_row(1), import_row(2, id_number="123"), import_row(3, id_number=rid(701))]
+        )
+    )
     with pytest.raises(services.ImportRejected) as exc:
         services.expert_import(actor=world.officer, rows=rows)
     assert [(e.row, e.field) for e in exc.value.errors] == [(3, "id_number"), (4, "id_number")]

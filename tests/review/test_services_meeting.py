@@ -12,7 +12,7 @@ from rainforest.core.errors import ConflictError, NotFoundError
 from rainforest.review import services
 from rainforest.review.models import Panel, PanelScore
 from tests.conftest import at
-from tests.review.conftest import REVIEW_NOW, World, rid
+from tests.review.conftest import REVIEW_NOW, World, make_panel, rid
 
 pytestmark = pytest.mark.django_db
 
@@ -21,19 +21,13 @@ DURING = "2026-10-20 10:00"
 
 
 def form(world: World, **change: Any) -> Panel:
+    """A panel whose session is on 20 October, formed before it."""
     values: dict[str, Any] = {
-        "actor": world.officer,
-        "call_ref": str(world.call.pk),
-        "name": "会评一组",
-        "chair": world.experts[0],
-        "members": world.experts[1:5],
         "session_at": at(SESSION),
-        "place": "科技局 301 会议室",
         "item_refs": [str(a.pk) for a in reversed(world.applications)],
         "now": at(REVIEW_NOW),
     }
-    values.update(change)
-    return services.panel_create(**values)
+    return make_panel(world, **{**values, **change})
 
 
 def problems(exc: Any) -> list[str]:

@@ -13,27 +13,14 @@ from django.test.utils import CaptureQueriesContext
 
 from rainforest.review import services
 from rainforest.review.models import Panel, PanelScore
-from tests.conftest import at, sign_in
-from tests.review.conftest import World
+from tests.conftest import sign_in
+from tests.review.conftest import World, make_panel
 
 pytestmark = pytest.mark.django_db
 
-PAST = "2026-01-05 09:00"  # sessions already started, so scores may be recorded
-
 
 def panel(world: World, **change: Any) -> Panel:
-    values: dict[str, Any] = {
-        "actor": world.officer,
-        "call_ref": str(world.call.pk),
-        "name": "会评一组",
-        "chair": world.experts[0],
-        "members": world.experts[1:5],
-        "session_at": at(PAST),
-        "place": "科技局 301 会议室",
-        "item_refs": [str(a.pk) for a in world.applications],
-        "now": at("2026-01-01 09:00"),
-    }
-    return services.panel_create(**{**values, **change})
+    return make_panel(world, **change)
 
 
 def new_panel_data(world: World, **change: Any) -> dict[str, Any]:

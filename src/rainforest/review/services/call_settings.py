@@ -90,32 +90,22 @@ def call_settings_save(
                 "the draw's record keeps the values it used.",
                 code="settings_locked",
             )
+        values = {
+            "k": checked.k,
+            "load": checked.load,
+            "q": checked.q_text,
+            "method": checked.method,
+            "normalise": checked.normalise,
+            "blind": checked.blind,
+        }
         row, created = CallSettings.objects.update_or_create(
-            call_ref=call_ref,
-            defaults={
-                "k": checked.k,
-                "load": checked.load,
-                "q": checked.q_text,
-                "method": checked.method,
-                "normalise": checked.normalise,
-                "blind": checked.blind,
-                "updated_by": actor,
-                "updated_at": now,
-            },
+            call_ref=call_ref, defaults={**values, "updated_by": actor, "updated_at": now}
         )
         audit_append(
             actor=actor,
             action="review.call_settings_save",
             subject_type="call",
             subject_id=call_ref,
-            data={
-                "created": created,
-                "k": checked.k,
-                "load": checked.load,
-                "q": checked.q_text,
-                "method": checked.method,
-                "normalise": checked.normalise,
-                "blind": checked.blind,
-            },
+            data={"created": created, **values},
         )
     return row

@@ -4,7 +4,7 @@ else, another expert or staff, the profile does not exist (404)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -131,22 +131,39 @@ def relation_remove(
     *, actor: User, expert: Expert, relation_id: object, now: datetime | None = None
 ) -> None:
     """Withdraw a declared relation (entered by mistake, or no longer true); audited."""
+    _remove_own(
+        actor,
+        expert,
+        DeclaredRelation,
+        relation_id,
+        ("该利害关系申报", "relation"),
+        "review.relation_remove",
+        lambda r: {
+            "kind": r.kind,
+            "person_id_number": r.person_id_number,
+            "uscc": r.uscc,
+            "last_year": r.last_year,
+        },
+    )
+
+
+def _remove_own(
+    actor: User,
+    expert: Expert,
+    model: type,
+    row_id: object,
+    names: tuple[str, str],
+    action: str,
+    describe: Callable[[Any], dict[str, Any]],
+) -> None:
+    """Delete one of the expert's own rows, keeping what it said in the audit record."""
     require_own(actor, expert)
     with transaction.atomic():
-        relation = _own_row(DeclaredRelation, expert, relation_id, "该利害关系申报", "relation")
-        data = {
-            "kind": relation.kind,
-            "person_id_number": relation.person_id_number,
-            "uscc": relation.uscc,
-            "last_year": relation.last_year,
-        }
-        relation.delete()
+        row = _own_row(model, expert, row_id, *names)
+        data = describe(row)
+        row.delete()
         audit_append(
-            actor=actor,
-            action="review.relation_remove",
-            subject_type="expert",
-            subject_id=expert.pk,
-            data=data,
+            actor=actor, action=action, subject_type="expert", subject_id=expert.pk, data=data
         )
 
 
@@ -224,15 +241,12 @@ def availability_add(
 def availability_remove(
     *, actor: User, expert: Expert, window_id: object, now: datetime | None = None
 ) -> None:
-    require_own(actor, expert)
-    with transaction.atomic():
-        window = _own_row(Availability, expert, window_id, "该时段", "period")
-        data = {"starts_on": str(window.starts_on), "ends_on": str(window.ends_on)}
-        window.delete()
-        audit_append(
-            actor=actor,
-            action="review.availability_remove",
-            subject_type="expert",
-            subject_id=expert.pk,
-            data=data,
-        )
+    _remove_own(
+        actor,
+        expert,
+        Availability,
+        window_id,
+        ("该时段", "period"),
+        "review.availability_remove",
+        lambda w: {"starts_on": str(w.starts_on), "ends_on": str(w.ends_on)},
+    )
