@@ -10,11 +10,12 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from rainforest.accounts.models import Organisation
 from rainforest.accounts.permissions import org_ids
+from rainforest.accounts.roles import Role
 from rainforest.core.errors import PermissionDeniedError, ValidationError
 from rainforest.core.ids import normalise_uscc
 from rainforest.core.money import parse_yuan
@@ -113,3 +114,39 @@ def own_org(request: HttpRequest, uscc: str | None, *, role: str | None) -> Orga
             code="organisation_required",
         )
     return orgs[0]
+
+
+def applicant_org(request: HttpRequest, uscc: str | None) -> Organisation:
+    """The organisation the organisation modes act for: the one named, else the person's
+    first as an applicant (unlike ``own_org``, several are no error)."""
+    mine = Organisation.objects.filter(
+        pk__in=org_ids(request.user),
+        memberships__user=request.user,
+        memberships__role=Role.APPLICANT,
+    ).order_by("pk")
+    if uscc:
+        found = mine.filter(uscc=normalise_uscc(uscc)).first()
+        if found is None:
+            raise ValidationError(
+                "您不是该单位的申报人",
+                "You are not an applicant of this organisation",
+                field="organisation_uscc",
+                code="not_member",
+            )
+        return found
+    first = mine.first()
+    if first is None:
+        raise ValidationError(
+            "请以单位申报人的身份办理",
+            "Act as an applicant of an organisation",
+            field="organisation_uscc",
+            code="organisation_required",
+        )
+    return first
+
+
+class DecideIn(Schema):
+    """A staff decision: approve or not, with the reason (required to refuse)."""
+
+    approve: StrictBool
+    reason: str = Field("", max_length=2000)

@@ -7,20 +7,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import BeforeValidator, StrictBool, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import StrictBool
 
 from rainforest.api.auth import AUTH
-from rainforest.core.errors import PermissionDeniedError, ValidationError
-from rainforest.core.money import format_yuan_plain, parse_yuan
+from rainforest.core.money import format_yuan_plain
 from rainforest.programs import selectors_execution as sel
+from rainforest.programs.api_common import (
+    AmountIn,
+    DecisionOut,
+    Int,
+    ListFilters,
+    amount,
+    language,
+    require_officer,
+)
 from rainforest.programs.api_modes import router as modes_router
 from rainforest.programs.models import Project
-from rainforest.programs.permissions_execution import can_manage_execution
 from rainforest.programs.presenters import decision_out
 from rainforest.programs.services import execution as ex
 from rainforest.programs.services import execution_changes as ch
@@ -28,52 +34,6 @@ from rainforest.programs.services import execution_closure as cl
 
 router = Router(tags=["programs: execution to closure"], auth=AUTH)
 router.add_router("", modes_router)
-
-# A string or an integer of yuan, parsed by parse_yuan so a float is refused with a reason.
-AmountIn = Annotated[
-    Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]}, mode="validation")
-]
-
-
-def _not_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise PydanticCustomError("int_type", "Input should be a valid integer")
-    return value
-
-
-Int = Annotated[int, BeforeValidator(_not_bool)]
-
-
-def amount(value: Any, field: str, *, positive: bool = False) -> Decimal:
-    parsed = parse_yuan(value, field=field)
-    if parsed < 0 or (positive and parsed == 0):
-        raise ValidationError(
-            "金额应大于零" if positive else "金额不能为负数",
-            "The amount must be more than zero" if positive else "The amount cannot be negative",
-            field=field,
-            code="amount_invalid",
-        )
-    return parsed
-
-
-def language(request: HttpRequest) -> str:
-    return getattr(request, "LANGUAGE_CODE", "zh-hans") or "zh-hans"
-
-
-def require_manager(request: HttpRequest) -> None:
-    if not can_manage_execution(request.user):
-        raise PermissionDeniedError(
-            "只有项目处工作人员可以办理此事项",
-            "Only programme officers may do this",
-            code="forbidden",
-        )
-
-
-class DecisionOut(Schema):
-    outcome: str
-    reasons: list[str]
-    citations: list[str]
-    parameters_version: str
 
 
 class TrancheOut(Schema):
@@ -133,10 +93,6 @@ class ProjectOut(ProjectRow):
     reports: list[ReportOut]
     changes: list[ChangeOut]
     acceptances: list[AcceptanceOut]
-
-
-class ListFilters(Schema):
-    limit: int = Field(50, ge=1, le=200)
 
 
 class ReportIn(Schema):
@@ -293,7 +249,7 @@ def project_detail(request: HttpRequest, project_id: int) -> dict[str, Any]:
     "/projects/{project_id}/execution", response=ProjectOut, summary="建立拨付计划，开始执行"
 )
 def project_begin(request: HttpRequest, project_id: int) -> dict[str, Any]:
-    require_manager(request)
+    require_officer(request)
     ex.execution_begin(actor=request.user, project=sel.access_project(request.user, project_id))
     return _reload(request, project_id)
 
