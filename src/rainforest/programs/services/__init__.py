@@ -1,13 +1,15 @@
 """The programme's services: the only code that writes its tables (one transaction each)."""
 
+from rainforest.programs.services.application_attachments import (
+    application_attach,
+    application_detach,
+)
 from rainforest.programs.services.applications import (
     BudgetIn,
     MemberIn,
     MilestoneIn,
     PartnerIn,
-    application_attach,
     application_create,
-    application_detach,
     application_save_basic,
     application_save_budget,
     application_save_consortium,

@@ -1,30 +1,22 @@
 """Applications (项目申请): a draft saved section by section, then submitted as a case.
 
 Each ``application_save_*`` checks one task-list section and saves it, or refuses with the
-field at fault and writes nothing. Submission refuses a late, incomplete or ineligible
+field at fault and writes nothing (attachments: ``services.application_attachments``). Submission refuses a late, incomplete or ineligible
 application with the reasons; otherwise it opens the case in formal review.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from rainforest.accounts.models import Organisation, User
 from rainforest.audit.services import audit_append
-from rainforest.cases.attachments import clean_name, sniff_content_type, storage_path
 from rainforest.cases.models import Attachment, Case
 from rainforest.cases.services import case_open
 from rainforest.core.errors import (
@@ -44,7 +36,6 @@ from rainforest.programs.models import (
     CallStatus,
     ConsortiumMember,
     ConsortiumRole,
-    DraftAttachment,
     Milestone,
     TeamMember,
 )
@@ -123,7 +114,7 @@ def application_create(
     return application
 
 
-def _lock(application: Application, actor: User) -> Application:
+def lock_draft(application: Application, actor: User) -> Application:
     locked = (
         Application.objects.select_for_update(of=("self",))
         .select_related("call", "case", "applicant_org")
@@ -138,7 +129,7 @@ def _lock(application: Application, actor: User) -> Application:
     return locked
 
 
-def _done(locked: Application, section: str, now: datetime, complete: bool = True) -> None:
+def mark_done(locked: Application, section: str, now: datetime, complete: bool = True) -> None:
     sections = [s for s in locked.sections_done if s != section]
     if complete:
         sections.append(section)
@@ -147,7 +138,7 @@ def _done(locked: Application, section: str, now: datetime, complete: bool = Tru
     locked.save()
 
 
-def _audit(actor: User, locked: Application, section: str, data: dict[str, object]) -> None:
+def audit_section(actor: User, locked: Application, section: str, data: dict[str, object]) -> None:
     audit_append(
         actor=actor,
         action=f"programs.application_{section}_saved",
@@ -192,7 +183,7 @@ def application_save_basic(
             code="dates_invalid",
         )
     with transaction.atomic():
-        locked = _lock(application, actor)
+        locked = lock_draft(application, actor)
         directions = {d.pk: d for d in locked.call.directions.all()}
         if directions and direction_id not in directions:
             raise ValidationError(
@@ -206,8 +197,8 @@ def application_save_basic(
         locked.start_date = start_date
         locked.end_date = end_date
         locked.direction = directions.get(direction_id) if direction_id is not None else None
-        _done(locked, "basic", now)
-        _audit(actor, locked, "basic", {"title": clean_title, "direction": direction_id})
+        mark_done(locked, "basic", now)
+        audit_section(actor, locked, "basic", {"title": clean_title, "direction": direction_id})
     return locked
 
 
@@ -273,15 +264,15 @@ def application_save_team(
             )
         )
     with transaction.atomic():
-        locked = _lock(application, actor)
+        locked = lock_draft(application, actor)
         locked.team.all().delete()
         for row in rows:
             row.application = locked
         TeamMember.objects.bulk_create(rows)
         locked.pi_id_number = rows[pis[0]].id_number
-        _done(locked, "team", now)
+        mark_done(locked, "team", now)
         # ID numbers are personal data: the audit record keeps the count, not the numbers.
-        _audit(actor, locked, "team", {"members": len(rows)})
+        audit_section(actor, locked, "team", {"members": len(rows)})
     return locked
 
 
@@ -337,7 +328,7 @@ def application_save_consortium(
             )
         )
     with transaction.atomic():
-        locked = _lock(application, actor)
+        locked = lock_draft(application, actor)
         if rows:
             leads = [r for r in rows if r.role == ConsortiumRole.LEAD]
             if len(leads) != 1:
@@ -361,8 +352,8 @@ def application_save_consortium(
             row.application = locked
             row.order = i
         ConsortiumMember.objects.bulk_create(rows)
-        _done(locked, "consortium", now)
-        _audit(actor, locked, "consortium", {"members": [r.uscc for r in rows]})
+        mark_done(locked, "consortium", now)
+        audit_section(actor, locked, "consortium", {"members": [r.uscc for r in rows]})
     return locked
 
 
@@ -434,15 +425,15 @@ def application_save_budget(
                 code="total_mismatch",
             )
     with transaction.atomic():
-        locked = _lock(application, actor)
+        locked = lock_draft(application, actor)
         locked.budget.all().delete()
         for row in rows:
             row.application = locked
         BudgetLine.objects.bulk_create(rows)
         locked.fiscal_total = fiscal
         locked.self_total = own
-        _done(locked, "budget", now)
-        _audit(
+        mark_done(locked, "budget", now)
+        audit_section(
             actor,
             locked,
             "budget",
@@ -506,7 +497,7 @@ def application_save_milestones(
         for i, m in enumerate(milestones)
     ]
     with transaction.atomic():
-        locked = _lock(application, actor)
+        locked = lock_draft(application, actor)
         for i, row in enumerate(rows):
             start, end = locked.start_date, locked.end_date
             if start is not None and end is not None and not start <= row.due_date <= end:
@@ -520,145 +511,9 @@ def application_save_milestones(
         for row in rows:
             row.application = locked
         Milestone.objects.bulk_create(rows)
-        _done(locked, "milestones", now)
-        _audit(actor, locked, "milestones", {"milestones": len(rows)})
+        mark_done(locked, "milestones", now)
+        audit_section(actor, locked, "milestones", {"milestones": len(rows)})
     return locked
-
-
-# --- attachments ----------------------------------------------------------------------
-
-
-def _store(uploaded: UploadedFile, storage_name: str, limit: int) -> tuple[Path, int, str]:
-    """Copy the upload to its place under ATTACHMENT_ROOT (temporary file, then rename)."""
-    final = storage_path(storage_name)
-    final.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".upload-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            uploaded.seek(0)
-            for chunk in uploaded.chunks(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(limit)
-                digest.update(chunk)
-                out.write(chunk)
-        os.replace(tmp_name, final)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return final, size, digest.hexdigest()
-
-
-def _too_large(limit: int) -> ValidationError:
-    mb = limit / (1024 * 1024)
-    return ValidationError(
-        f"文件不能大于 {mb:g} MB，请压缩或拆成几个文件后再上传。",
-        f"The file must be at most {mb:g} MB; compress it or split it.",
-        field="file",
-        code="file_too_large",
-    )
-
-
-def application_attach(
-    *,
-    actor: User,
-    application: Application,
-    kind: str,
-    uploaded_file: UploadedFile,
-    now: datetime | None = None,
-) -> DraftAttachment:
-    """Attach a file to a draft; the same allow-list as case attachments (type from bytes)."""
-    now = now or timezone.now()
-    if kind not in domain.ATTACHMENT_KINDS:
-        raise ValidationError(
-            "请选择附件类型", "Choose what the file is", field="kind", code="unknown_kind"
-        )
-    limit = int(settings.ATTACHMENT_MAX_BYTES)
-    if uploaded_file.size is not None and uploaded_file.size > limit:
-        raise _too_large(limit)
-    if not uploaded_file.size:
-        raise ValidationError(
-            "文件是空的，请选择有内容的文件。",
-            "The file is empty; choose a file with content.",
-            field="file",
-            code="file_empty",
-        )
-    name = clean_name(uploaded_file.name or "")
-    content_type = sniff_content_type(uploaded_file, name)
-    if content_type is None:
-        raise ValidationError(
-            "只能上传 PDF 文件、PNG/JPEG/WebP 图片，或 Word、Excel、PowerPoint 文档。"
-            "这个文件的内容不是其中任何一种，请另存为上述格式后再上传。",
-            "Only PDF, PNG/JPEG/WebP images, or Word, Excel and PowerPoint documents can be "
-            "uploaded; the content of this file is none of these.",
-            field="file",
-            code="file_type",
-        )
-    # Checked before the file is written so a refusal leaves nothing behind.
-    with transaction.atomic():
-        _lock(application, actor)
-    storage_name = uuid.uuid4().hex
-    path, size, sha = _store(uploaded_file, storage_name, limit)
-    try:
-        with transaction.atomic():
-            locked = _lock(application, actor)
-            attachment = DraftAttachment.objects.create(
-                application=locked,
-                kind=kind,
-                uploaded_by=actor,
-                uploaded_at=now,
-                original_name=name,
-                content_type=content_type,
-                size=size,
-                sha256=sha,
-                storage_name=storage_name,
-            )
-            if locked.case is not None:
-                # Returned for correction: the new file joins the case's record too.
-                Attachment.objects.create(
-                    case=locked.case,
-                    uploaded_by=actor,
-                    original_name=name,
-                    content_type=content_type,
-                    size=size,
-                    sha256=sha,
-                    storage_name=storage_name,
-                    purpose=kind,
-                )
-            _done(locked, "attachments", now, complete=_attachments_complete(locked))
-            _audit(
-                actor,
-                locked,
-                "attachments",
-                {"added": attachment.pk, "kind": kind, "name": name, "sha256": sha, "size": size},
-            )
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return attachment
-
-
-def application_detach(
-    *, actor: User, application: Application, attachment_id: int, now: datetime | None = None
-) -> Application:
-    now = now or timezone.now()
-    with transaction.atomic():
-        locked = _lock(application, actor)
-        attachment = locked.attachments.filter(pk=attachment_id).first()
-        if attachment is None:
-            raise NotFoundError("找不到这个附件", "Attachment not found", field="attachment")
-        attachment.delete()
-        _done(locked, "attachments", now, complete=_attachments_complete(locked))
-        _audit(actor, locked, "attachments", {"removed": attachment_id})
-    return locked
-
-
-def _attachments_complete(locked: Application) -> bool:
-    present = set(locked.attachments.values_list("kind", flat=True))
-    required = set(locked.call.required_attachments)
-    return required <= present and (bool(present) or not required)
 
 
 # --- submitting -----------------------------------------------------------------------
@@ -681,7 +536,7 @@ def application_submit(
     """Submit before the deadline (server clock); the case starts in formal review."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock(application, actor)
+        locked = lock_draft(application, actor)
         if locked.status != ApplicationStatus.DRAFT:
             raise ConflictError("申请已提交", "Already submitted", code="already_submitted")
         call = locked.call
