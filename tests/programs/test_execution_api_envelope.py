@@ -34,6 +34,8 @@ from rainforest.programs.models import (
 )
 from rainforest.programs.services import execution_changes as ch
 from rainforest.programs.services import modes
+from rainforest.programs.services import modes_owner as mo
+from rainforest.programs.services import modes_portfolio as mp
 from rainforest.programs.services import modes_registrations as mr
 from tests.conftest import sign_in
 from tests.factories import person
@@ -182,21 +184,21 @@ def world(
         members=[dm.PartnerIn(shenzhen_uscc(41), "深圳大学", "university")],
         agreement=_pdf(),
     )
-    plan = mr.owner_plan_create(
+    plan = mo.owner_plan_create(
         actor=applicant, owner=lab, title="方案", plan="内容", budget_total=Decimal("1000")
     )
-    mr.owner_plan_decide(actor=officer, plan=plan, approve=True)
-    sub = mr.subproject_add(
+    mo.owner_plan_decide(actor=officer, plan=plan, approve=True)
+    sub = mo.subproject_add(
         actor=applicant, plan=plan, title="子课题", undertaker="甲", amount=Decimal("10")
     )
-    owner_draft = mr.owner_plan_save(
+    owner_draft = mo.owner_plan_save(
         actor=applicant, owner=lab, title="草稿方案", plan="", budget_total=None
     )
-    portfolio = mr.portfolio_create(
+    portfolio = mp.portfolio_create(
         actor=officer, title="项目群", manager=manager, budget_total=Decimal("10000000")
     )
-    mr.portfolio_add_project(actor=officer, portfolio=portfolio, project=managed)
-    stage_gate = mr.stage_gate_request(actor=applicant, project=managed, report="中期")
+    mp.portfolio_add_project(actor=officer, portfolio=portfolio, project=managed)
+    stage_gate = mp.stage_gate_request(actor=applicant, project=managed, report="中期")
     return World(
         ids={
             "project_id": project.pk,

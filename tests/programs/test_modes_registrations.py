@@ -15,6 +15,8 @@ from rainforest.ledger.models import LedgerAccount
 from rainforest.programs import domain_modes as dm
 from rainforest.programs.models import ApplicationConsortium, SubProjectStatus
 from rainforest.programs.services import execution as ex
+from rainforest.programs.services import modes_owner as mo
+from rainforest.programs.services import modes_portfolio as mp
 from rainforest.programs.services import modes_registrations as mr
 from tests.conftest import at
 from tests.factories import person
@@ -202,7 +204,7 @@ def test_consortium_share_rounds_to_one_decimal(led: int, total: int, percent: s
 
 @pytest.fixture
 def owner_plan(applicant: Any, lab: Any, officer: Any) -> Any:
-    plan = mr.owner_plan_create(
+    plan = mo.owner_plan_create(
         actor=applicant,
         owner=lab,
         title="新型显示产业链攻关",
@@ -210,30 +212,30 @@ def owner_plan(applicant: Any, lab: Any, officer: Any) -> Any:
         budget_total=Decimal("5000000.00"),
         now=at(NOW),
     )
-    return mr.owner_plan_decide(actor=officer, plan=plan, approve=True, now=at(NOW))
+    return mo.owner_plan_decide(actor=officer, plan=plan, approve=True, now=at(NOW))
 
 
 @pytest.mark.parametrize(("second", "fits"), [("2000000.00", True), ("2000000.01", False)])
 def test_owner_approves_subprojects_within_the_approved_budget(
     owner_plan: Any, applicant: Any, second: str, fits: bool
 ) -> None:
-    first = mr.subproject_add(
+    first = mo.subproject_add(
         actor=applicant,
         plan=owner_plan,
         title="材料",
         undertaker="甲公司",
         amount=Decimal("3000000"),
     )
-    mr.subproject_decide(actor=applicant, subproject=first, approve=True)
-    other = mr.subproject_add(
+    mo.subproject_decide(actor=applicant, subproject=first, approve=True)
+    other = mo.subproject_add(
         actor=applicant, plan=owner_plan, title="工艺", undertaker="乙大学", amount=Decimal(second)
     )
 
     if fits:
-        mr.subproject_decide(actor=applicant, subproject=other, approve=True)
+        mo.subproject_decide(actor=applicant, subproject=other, approve=True)
     else:
         with pytest.raises(ConflictError):
-            mr.subproject_decide(actor=applicant, subproject=other, approve=True)
+            mo.subproject_decide(actor=applicant, subproject=other, approve=True)
 
     other.refresh_from_db()
     expected = SubProjectStatus.APPROVED if fits else SubProjectStatus.PROPOSED
@@ -243,15 +245,15 @@ def test_owner_approves_subprojects_within_the_approved_budget(
 def test_owner_submits_for_audit_only_when_every_subproject_is_decided(
     owner_plan: Any, applicant: Any, officer: Any
 ) -> None:
-    sub = mr.subproject_add(
+    sub = mo.subproject_add(
         actor=applicant, plan=owner_plan, title="材料", undertaker="甲公司", amount=Decimal("1000")
     )
     with pytest.raises(ConflictError):
-        mr.owner_submit_audit(actor=applicant, plan=owner_plan)
-    mr.subproject_decide(actor=applicant, subproject=sub, approve=True)
+        mo.owner_submit_audit(actor=applicant, plan=owner_plan)
+    mo.subproject_decide(actor=applicant, subproject=sub, approve=True)
 
-    mr.owner_submit_audit(actor=applicant, plan=owner_plan)
-    mr.owner_audit(actor=officer, plan=owner_plan, passed=True)
+    mo.owner_submit_audit(actor=applicant, plan=owner_plan)
+    mo.owner_audit(actor=officer, plan=owner_plan, passed=True)
 
     owner_plan.case.refresh_from_db()
     assert owner_plan.case.stage == "audited"
@@ -260,12 +262,12 @@ def test_owner_submits_for_audit_only_when_every_subproject_is_decided(
 def test_the_bureau_does_not_review_an_owners_subprojects(
     owner_plan: Any, applicant: Any, officer: Any
 ) -> None:
-    sub = mr.subproject_add(
+    sub = mo.subproject_add(
         actor=applicant, plan=owner_plan, title="材料", undertaker="甲公司", amount=Decimal("1000")
     )
 
     with pytest.raises(PermissionDeniedError):
-        mr.subproject_decide(actor=officer, subproject=sub, approve=True)
+        mo.subproject_decide(actor=officer, subproject=sub, approve=True)
 
 
 # --- 项目经理人制 ------------------------------------------------------------------------
@@ -280,18 +282,18 @@ def test_only_the_portfolio_manager_decides_a_gate_and_a_pass_opens_the_midterm_
     officer: Any, manager: Any, applicant: Any, lab: Any, field_ai: Any
 ) -> None:
     project = make_project(officer=officer, applicant=applicant, org=lab, field=field_ai)
-    portfolio = mr.portfolio_create(
+    portfolio = mp.portfolio_create(
         actor=officer, title="智能制造项目群", manager=manager, budget_total=Decimal("3000000")
     )
-    mr.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
+    mp.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
     ex.tranche_release(actor=officer, project=project, order=1, now=at("2026-12-02 10:00"))
-    gate = mr.stage_gate_request(actor=applicant, project=project, report="中期进展")
+    gate = mp.stage_gate_request(actor=applicant, project=project, report="中期进展")
     with pytest.raises(PermissionDeniedError) as refused:
-        mr.stage_gate_decide(actor=officer, gate=gate, passed=True)
+        mp.stage_gate_decide(actor=officer, gate=gate, passed=True)
     gate.case.refresh_from_db()
     assert (refused.value.code, gate.case.stage) == ("not_portfolio_manager", "gate_review")
 
-    mr.stage_gate_decide(actor=manager, gate=gate, passed=True)
+    mp.stage_gate_decide(actor=manager, gate=gate, passed=True)
     ex.tranche_release(actor=officer, project=project, order=2)
 
     gate.case.refresh_from_db()
@@ -308,22 +310,22 @@ def test_portfolio_holds_projects_within_its_budget(
     project = make_project(
         officer=officer, applicant=applicant, org=lab, field=field_ai, begin=False
     )
-    portfolio = mr.portfolio_create(
+    portfolio = mp.portfolio_create(
         actor=officer, title="项目群", manager=manager, budget_total=Decimal(budget)
     )
 
     if fits:
-        mr.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
+        mp.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
     else:
         with pytest.raises(ConflictError):
-            mr.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
+            mp.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
 
     assert portfolio.projects.count() == (1 if fits else 0)
 
 
 def test_portfolio_manager_must_hold_programme_rights(officer: Any, applicant: Any) -> None:
     with pytest.raises(ValidationError) as refused:
-        mr.portfolio_create(
+        mp.portfolio_create(
             actor=officer, title="项目群", manager=applicant, budget_total=Decimal("1")
         )
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from rainforest.programs.models import OwnerPlan, OwnerSubProject, SubProjectStatus
-from rainforest.programs.services import modes_registrations as mr
+from rainforest.programs.services import modes_owner as mo
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +22,14 @@ SECRET_SUB = "量子点材料子课题（保密）"
 
 
 def _approved_plan(applicant: Any, lab: Any, officer: Any, budget: str = "5000000") -> Any:
-    plan = mr.owner_plan_create(
+    plan = mo.owner_plan_create(
         actor=applicant,
         owner=lab,
         title=SECRET_TITLE,
         plan="三个子课题，公开遴选承担单位。",
         budget_total=Decimal(budget),
     )
-    return mr.owner_plan_decide(actor=officer, plan=plan, approve=True)
+    return mo.owner_plan_decide(actor=officer, plan=plan, approve=True)
 
 
 def _page(client: Client, url: str) -> tuple[int, str]:
@@ -78,7 +78,7 @@ def test_owner_drafts_then_submits_and_staff_see_it_only_once_submitted(
 def test_submitting_an_incomplete_draft_names_what_is_missing_and_opens_no_case(
     client: Client, applicant: Any, lab: Any
 ) -> None:
-    draft = mr.owner_plan_save(
+    draft = mo.owner_plan_save(
         actor=applicant, owner=lab, title="方案", plan="内容", budget_total=None
     )
     sign_in(client, applicant)
@@ -131,7 +131,7 @@ def test_a_submitted_plan_can_no_longer_be_edited(
 def test_officer_approves_the_plan_from_its_page(
     client: Client, applicant: Any, lab: Any, officer: Any
 ) -> None:
-    plan = mr.owner_plan_create(
+    plan = mo.owner_plan_create(
         actor=applicant, owner=lab, title="方案", plan="内容", budget_total=Decimal("100")
     )
     sign_in(client, officer)
@@ -145,7 +145,7 @@ def test_officer_approves_the_plan_from_its_page(
 def test_rejecting_a_plan_without_reasons_is_refused_on_the_page(
     client: Client, applicant: Any, lab: Any, officer: Any
 ) -> None:
-    plan = mr.owner_plan_create(
+    plan = mo.owner_plan_create(
         actor=applicant, owner=lab, title="方案", plan="内容", budget_total=Decimal("100")
     )
     sign_in(client, officer)
@@ -199,11 +199,11 @@ def test_auditor_sees_every_subproject_and_its_decision_then_passes_the_audit(
     client: Client, applicant: Any, lab: Any, officer: Any
 ) -> None:
     plan = _approved_plan(applicant, lab, officer)
-    sub = mr.subproject_add(
+    sub = mo.subproject_add(
         actor=applicant, plan=plan, title=SECRET_SUB, undertaker="甲公司", amount=Decimal("1000")
     )
-    mr.subproject_decide(actor=applicant, subproject=sub, approve=True, reason="专家论证通过")
-    mr.owner_submit_audit(actor=applicant, plan=plan)
+    mo.subproject_decide(actor=applicant, subproject=sub, approve=True, reason="专家论证通过")
+    mo.owner_submit_audit(actor=applicant, plan=plan)
     sign_in(client, officer)
 
     status, page = _page(client, f"/programs/owner-plans/{plan.pk}/")
@@ -223,7 +223,7 @@ def test_the_bureau_cannot_decide_an_owners_subproject_from_the_page(
     client: Client, applicant: Any, lab: Any, officer: Any
 ) -> None:
     plan = _approved_plan(applicant, lab, officer)
-    sub = mr.subproject_add(
+    sub = mo.subproject_add(
         actor=applicant, plan=plan, title="子课题", undertaker="甲", amount=Decimal("10")
     )
     sign_in(client, officer)
@@ -245,10 +245,10 @@ def test_another_enterprise_never_sees_the_plan_or_its_subprojects(
     client: Client, applicant: Any, rival_applicant: Any, lab: Any, officer: Any
 ) -> None:
     plan = _approved_plan(applicant, lab, officer)
-    sub = mr.subproject_add(
+    sub = mo.subproject_add(
         actor=applicant, plan=plan, title=SECRET_SUB, undertaker="甲", amount=Decimal("10")
     )
-    draft = mr.owner_plan_save(
+    draft = mo.owner_plan_save(
         actor=applicant, owner=lab, title="草稿（保密）", plan="", budget_total=None
     )
     sign_in(client, rival_applicant)
@@ -282,7 +282,7 @@ def test_owner_sees_its_own_plans_in_the_api_drafts_included(
     client: Client, applicant: Any, lab: Any, officer: Any
 ) -> None:
     plan = _approved_plan(applicant, lab, officer)
-    draft = mr.owner_plan_save(actor=applicant, owner=lab, title="草稿", plan="", budget_total=None)
+    draft = mo.owner_plan_save(actor=applicant, owner=lab, title="草稿", plan="", budget_total=None)
     sign_in(client, applicant)
     mine = client.get("/api/v1/programs/owner-plans").json()
     sign_in(client, officer)
@@ -309,7 +309,7 @@ def test_owner_plan_list_queries_do_not_grow(
 
     def plan_with_subproject(n: int) -> None:
         plan = _approved_plan(applicant, lab, officer)
-        mr.subproject_add(
+        mo.subproject_add(
             actor=applicant, plan=plan, title=f"子{n}", undertaker="甲", amount=Decimal("10")
         )
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from rainforest.accounts.roles import Role
 from rainforest.programs.models import Portfolio, StageGate
-from rainforest.programs.services import modes_registrations as mr
+from rainforest.programs.services import modes_portfolio as mp
 from tests.conftest import sign_in
 from tests.factories import person
 from tests.programs.execution_support import quick_project
@@ -30,17 +30,17 @@ def manager(bureau: Any) -> Any:
 def held(officer: Any, manager: Any, lab: Any, field_ai: Any) -> Any:
     """A portfolio managed by ``manager`` holding one executing project of ``lab``."""
     project = quick_project(officer=officer, org=lab, field=field_ai, number="PF-1")
-    portfolio = mr.portfolio_create(
+    portfolio = mp.portfolio_create(
         actor=officer, title="智能制造项目群", manager=manager, budget_total=Decimal("30000000")
     )
-    mr.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
+    mp.portfolio_add_project(actor=officer, portfolio=portfolio, project=project)
     return portfolio, project
 
 
 @pytest.fixture
 def pending(held: Any, applicant: Any) -> Any:
     portfolio, project = held
-    gate = mr.stage_gate_request(actor=applicant, project=project, report="中期目标全部完成")
+    gate = mp.stage_gate_request(actor=applicant, project=project, report="中期目标全部完成")
     return portfolio, gate
 
 
@@ -114,7 +114,7 @@ def test_a_gate_of_another_portfolio_is_not_found_here(
     client: Client, officer: Any, manager: Any, pending: Any
 ) -> None:
     _portfolio, gate = pending
-    other = mr.portfolio_create(
+    other = mp.portfolio_create(
         actor=officer, title="另一个项目群", manager=manager, budget_total=Decimal("1")
     )
     sign_in(client, manager)
@@ -220,11 +220,11 @@ def test_portfolio_list_queries_do_not_grow(
 
     def portfolio_with_gate(n: int) -> None:
         project = quick_project(officer=officer, org=lab, field=field_ai, number=f"Q-{n}")
-        p = mr.portfolio_create(
+        p = mp.portfolio_create(
             actor=officer, title=f"项目群{n}", manager=manager, budget_total=Decimal("1e8")
         )
-        mr.portfolio_add_project(actor=officer, portfolio=p, project=project)
-        mr.stage_gate_request(actor=applicant, project=project, report="报告")
+        mp.portfolio_add_project(actor=officer, portfolio=p, project=project)
+        mp.stage_gate_request(actor=applicant, project=project, report="报告")
 
     portfolio_with_gate(1)
     one = _queries(client, "/programs/portfolios/")

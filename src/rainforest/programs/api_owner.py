@@ -30,7 +30,7 @@ from rainforest.programs.models import (
     OwnerSubProject,
 )
 from rainforest.programs.presenters import decision_out
-from rainforest.programs.services import modes_registrations as mr
+from rainforest.programs.services import modes_owner as mo
 
 router = Router(tags=["programs: organisation modes"], auth=AUTH)
 
@@ -140,7 +140,7 @@ def owner_plan_detail(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 
 @router.post("/owner-plans", response={201: OwnerPlanOut}, summary="业主起草或提交实施方案")
 def owner_plan_submit(request: HttpRequest, payload: OwnerPlanIn) -> Status[dict[str, Any]]:
-    plan = mr.owner_plan_create(
+    plan = mo.owner_plan_create(
         actor=request.user,
         owner=applicant_org(request, payload.organisation_uscc),
         title=payload.title,
@@ -156,7 +156,7 @@ def owner_plan_update(
     request: HttpRequest, plan_id: int, payload: OwnerPlanDraftIn
 ) -> dict[str, Any]:
     plan = sel.access_owner_plan(request.user, plan_id)
-    mr.owner_plan_update(
+    mo.owner_plan_update(
         actor=request.user,
         draft=plan,
         title=payload.title,
@@ -170,14 +170,14 @@ def owner_plan_update(
     "/owner-plans/{plan_id}/submission", response=OwnerPlanOut, summary="业主提交实施方案草稿"
 )
 def owner_plan_submission(request: HttpRequest, plan_id: int) -> dict[str, Any]:
-    mr.owner_plan_submit(actor=request.user, plan=sel.access_owner_plan(request.user, plan_id))
+    mo.owner_plan_submit(actor=request.user, plan=sel.access_owner_plan(request.user, plan_id))
     return _plan(request, plan_id)
 
 
 @router.post("/owner-plans/{plan_id}/decision", response=OwnerPlanOut, summary="科技局审批实施方案")
 def owner_plan_decision(request: HttpRequest, plan_id: int, payload: DecideIn) -> dict[str, Any]:
     plan = sel.access_owner_plan(request.user, plan_id)
-    mr.owner_plan_decide(
+    mo.owner_plan_decide(
         actor=request.user, plan=plan, approve=payload.approve, reason=payload.reason
     )
     return _plan(request, plan_id)
@@ -190,7 +190,7 @@ def subproject_add(
     request: HttpRequest, plan_id: int, payload: SubProjectIn
 ) -> Status[dict[str, Any]]:
     plan = sel.access_owner_plan(request.user, plan_id)
-    mr.subproject_add(
+    mo.subproject_add(
         actor=request.user,
         plan=plan,
         title=payload.title,
@@ -215,7 +215,7 @@ def subproject_decision(
     )
     if sub is None:
         raise Http404
-    mr.subproject_decide(
+    mo.subproject_decide(
         actor=request.user, subproject=sub, approve=payload.approve, reason=payload.reason
     )
     return _plan(request, sub.plan_id)
@@ -225,13 +225,13 @@ def subproject_decision(
     "/owner-plans/{plan_id}/audit-submission", response=OwnerPlanOut, summary="业主提交审计"
 )
 def owner_submit_audit(request: HttpRequest, plan_id: int) -> dict[str, Any]:
-    mr.owner_submit_audit(actor=request.user, plan=sel.access_owner_plan(request.user, plan_id))
+    mo.owner_submit_audit(actor=request.user, plan=sel.access_owner_plan(request.user, plan_id))
     return _plan(request, plan_id)
 
 
 @router.post("/owner-plans/{plan_id}/audit", response=OwnerPlanOut, summary="科技局审计结论")
 def owner_audit(request: HttpRequest, plan_id: int, payload: AuditIn) -> dict[str, Any]:
-    mr.owner_audit(
+    mo.owner_audit(
         actor=request.user,
         plan=sel.access_owner_plan(request.user, plan_id),
         passed=payload.passed,

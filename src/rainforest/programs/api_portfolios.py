@@ -31,7 +31,7 @@ from rainforest.programs.models import (
 )
 from rainforest.programs.permissions_execution import is_portfolio_manager
 from rainforest.programs.presenters import decision_out
-from rainforest.programs.services import modes_registrations as mr
+from rainforest.programs.services import modes_portfolio as mp
 
 router = Router(tags=["programs: organisation modes"], auth=AUTH)
 
@@ -159,7 +159,7 @@ def portfolio_create(request: HttpRequest, payload: PortfolioIn) -> Status[dict[
         raise ValidationError(
             "找不到这个用户", "No such user", field="manager_username", code="unknown_user"
         )
-    portfolio = mr.portfolio_create(
+    portfolio = mp.portfolio_create(
         actor=request.user,
         title=payload.title,
         manager=manager,
@@ -180,7 +180,7 @@ def portfolio_add(
         raise ValidationError(
             "找不到这个项目", "No such project", field="project_id", code="unknown_project"
         )
-    mr.portfolio_add_project(actor=request.user, portfolio=portfolio, project=project)
+    mp.portfolio_add_project(actor=request.user, portfolio=portfolio, project=project)
     return _portfolio(request, portfolio_id)
 
 
@@ -190,7 +190,7 @@ def portfolio_add(
 def stage_gate_request(
     request: HttpRequest, project_id: int, payload: StageGateIn
 ) -> Status[dict[str, Any]]:
-    gate = mr.stage_gate_request(
+    gate = mp.stage_gate_request(
         actor=request.user,
         project=sel.access_project(request.user, project_id),
         report=payload.report,
@@ -207,7 +207,7 @@ def stage_gate_decision(
     request: HttpRequest, gate_id: int, payload: GateDecisionIn
 ) -> dict[str, Any]:
     gate = sel.access_stage_gate(request.user, gate_id)
-    mr.stage_gate_decide(
+    mp.stage_gate_decide(
         actor=request.user, gate=gate, passed=payload.passed, reason=payload.reason
     )
     return stage_gate_out(sel.access_stage_gate(request.user, gate_id), language(request))

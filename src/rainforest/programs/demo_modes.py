@@ -34,6 +34,8 @@ from rainforest.programs import domain_modes as dm
 from rainforest.programs.demo import BUREAU_USCC, _user
 from rainforest.programs.demo_decision import Entry, closed_call
 from rainforest.programs.models import Call, Consortium, Field, OwnerPlan, Portfolio, Project
+from rainforest.programs.services import modes_owner as mo
+from rainforest.programs.services import modes_portfolio as mp
 from rainforest.programs.services import modes_registrations as mr
 
 CONSORTIUM_CALL_TITLE = "2026年新能源创新联合体攻关项目（演示，已截止）"
@@ -158,7 +160,7 @@ def _portfolio(
 ) -> dict[str, int]:
     bureau = Organisation.objects.get(uscc=BUREAU_USCC)
     manager = _user(*MANAGER, bureau, Role.PROGRAMME_OFFICER, staff=True)
-    portfolio = mr.portfolio_create(
+    portfolio = mp.portfolio_create(
         actor=officer,
         title=PORTFOLIO_TITLE,
         manager=manager,
@@ -166,24 +168,24 @@ def _portfolio(
         now=_days_ago(20),
     )
     for project in projects:
-        mr.portfolio_add_project(
+        mp.portfolio_add_project(
             actor=officer, portfolio=portfolio, project=project, now=_days_ago(20)
         )
     passed, waiting = projects[0], projects[1]
-    gate = mr.stage_gate_request(
+    gate = mp.stage_gate_request(
         actor=passed.application.created_by,
         project=passed,
         report="材料配方完成，离子电导率达到任务书指标，经费执行率 48%。",
         now=_days_ago(12),
     )
-    mr.stage_gate_decide(
+    mp.stage_gate_decide(
         actor=manager,
         gate=gate,
         passed=True,
         reason="阶段指标全部达到，同意进入下一阶段。",
         now=_days_ago(9),
     )
-    mr.stage_gate_request(
+    mp.stage_gate_request(
         actor=waiting.application.created_by,
         project=waiting,
         report="灵巧手样机完成装配，抓取成功率 92%，尚待第三方测试报告。",
@@ -198,7 +200,7 @@ def _portfolio(
 
 def _owner_plans(progress: Callable[[str], None], officer: User) -> dict[str, int]:
     owner_person, owner = _org_of("rd_applicant2")
-    plan = mr.owner_plan_create(
+    plan = mo.owner_plan_create(
         actor=owner_person,
         owner=owner,
         title=OWNER_PLAN_TITLE,
@@ -209,7 +211,7 @@ def _owner_plans(progress: Callable[[str], None], officer: User) -> dict[str, in
         budget_total=Decimal("12000000.00"),
         now=_days_ago(40),
     )
-    mr.owner_plan_decide(
+    mo.owner_plan_decide(
         actor=officer, plan=plan, approve=True, reason="方案可行，同意实施。", now=_days_ago(35)
     )
     subprojects = [
@@ -218,7 +220,7 @@ def _owner_plans(progress: Callable[[str], None], officer: User) -> dict[str, in
         ("检测装备国产化", "深圳精测装备有限公司（演示）", "2500000", None, ""),
     ]
     for title, undertaker, amount, approve, reason in subprojects:
-        sub = mr.subproject_add(
+        sub = mo.subproject_add(
             actor=owner_person,
             plan=plan,
             title=title,
@@ -227,14 +229,14 @@ def _owner_plans(progress: Callable[[str], None], officer: User) -> dict[str, in
             now=_days_ago(30),
         )
         if approve is not None:
-            mr.subproject_decide(
+            mo.subproject_decide(
                 actor=owner_person,
                 subproject=sub,
                 approve=approve,
                 reason=reason,
                 now=_days_ago(25),
             )
-    mr.owner_plan_save(
+    mo.owner_plan_save(
         actor=owner_person,
         owner=owner,
         title="柔性显示模组业主制攻关（演示，草稿）",
@@ -243,7 +245,7 @@ def _owner_plans(progress: Callable[[str], None], officer: User) -> dict[str, in
         now=_days_ago(3),
     )
     other_person, other = _org_of("rd_applicant6")
-    mr.owner_plan_create(
+    mo.owner_plan_create(
         actor=other_person,
         owner=other,
         title="车规级感知芯片业主制攻关（演示）",

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
-from rainforest.accounts.models import User
+from rainforest.accounts.models import Organisation, User
 from rainforest.cases.calendar import get_calendar
 from rainforest.cases.models import CaseCounter
 from rainforest.core.errors import PermissionDeniedError, ValidationError
+from rainforest.core.policy import ParameterSet
+from rainforest.programs import domain_modes as dm
 from rainforest.programs.permissions import can_run_programme
+from rainforest.programs.permissions_execution import can_act_for_org
 
 
 def require_officer(actor: User) -> None:
@@ -68,3 +72,27 @@ def next_number(prefix: str, now: datetime) -> int:
     counter.last += 1
     counter.save(update_fields=["last"])
     return int(counter.last)
+
+
+def require_org(actor: User, organisation: Organisation) -> None:
+    """Registrations and owner plans are made by the organisation's own applicant."""
+    if not can_act_for_org(actor, organisation.pk):
+        raise PermissionDeniedError(
+            "只有该单位的申报人可以办理此事项",
+            "Only an applicant of this organisation may do this",
+            field="organisation",
+            code="forbidden",
+        )
+
+
+def modes_params(now: datetime) -> ParameterSet:
+    """The organisation modes' policy parameters in force on ``now``'s local date."""
+    return dm.modes_parameters(timezone.localdate(now))
+
+
+def positive_amount(amount: Decimal, field: str) -> Decimal:
+    if amount <= 0:
+        raise ValidationError(
+            "金额应大于零", "The amount must be more than zero", field=field, code="amount_invalid"
+        )
+    return amount

@@ -108,17 +108,17 @@ def challenge_act(
 def owner_act(
     *, case: Case, action: str, actor: User, reason: str = "", now: datetime | None = None
 ) -> Case:
-    from rainforest.programs.services import modes_registrations as mr
+    from rainforest.programs.services import modes_owner as mo
 
     plan = OwnerPlan.objects.select_related("owner").get(case=case)
     if action in ("approve_plan", "reject_plan"):
-        mr.owner_plan_decide(
+        mo.owner_plan_decide(
             actor=actor, plan=plan, approve=action == "approve_plan", reason=reason, now=now
         )
     elif action == "submit_for_audit":
-        mr.owner_submit_audit(actor=actor, plan=plan, now=now)
+        mo.owner_submit_audit(actor=actor, plan=plan, now=now)
     elif action in ("pass_audit", "return_audit"):
-        mr.owner_audit(
+        mo.owner_audit(
             actor=actor, plan=plan, passed=action == "pass_audit", reason=reason, now=now
         )
     else:
@@ -129,7 +129,7 @@ def owner_act(
 def stage_gate_act(
     *, case: Case, action: str, actor: User, reason: str = "", now: datetime | None = None
 ) -> Case:
-    from rainforest.programs.services.modes_registrations import stage_gate_decide
+    from rainforest.programs.services.modes_portfolio import stage_gate_decide
 
     gate = StageGate.objects.get(case=case)
     stage_gate_decide(actor=actor, gate=gate, passed=action == "pass_gate", reason=reason, now=now)

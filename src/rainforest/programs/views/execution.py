@@ -24,7 +24,7 @@ from rainforest.programs.permissions_execution import can_act_for_org, can_manag
 from rainforest.programs.services import execution as ex
 from rainforest.programs.services import execution_changes as ch
 from rainforest.programs.services import execution_closure as cl
-from rainforest.programs.services import modes_registrations as mr
+from rainforest.programs.services import modes_portfolio as mp
 from rainforest.programs.views.common import anchor, error_list, message, reasons
 
 OPINION_CHOICES = (
@@ -375,7 +375,7 @@ def stage_gate_request(request: HttpRequest, project_id: int) -> HttpResponse:
         raise Http404
     report = request.POST.get("gate_report", "")
     try:
-        mr.stage_gate_request(actor=request.user, project=project, report=report)
+        mp.stage_gate_request(actor=request.user, project=project, report=report)
     except DomainError as exc:
         exc = exc.with_field("gate_report") if exc.field in (None, "report") else exc
         return _problem(request, project_id, exc, {"gate_report": report})

@@ -28,7 +28,7 @@ from rainforest.programs import selectors_execution as sel
 from rainforest.programs.models import OwnerPlan, SubProjectStatus
 from rainforest.programs.permissions import can_run_programme
 from rainforest.programs.permissions_execution import can_act_for_org
-from rainforest.programs.services import modes_registrations as mr
+from rainforest.programs.services import modes_owner as mo
 from rainforest.programs.views.common import (
     applicant_org,
     error_list,
@@ -84,9 +84,9 @@ def _draft_form(request: HttpRequest, plan: OwnerPlan | None, organisation: Any)
                 "budget_total": _optional_money(typed.get("budget_total", ""), "budget_total"),
             }
             saved = (
-                mr.owner_plan_save(actor=request.user, owner=organisation, **fields)
+                mo.owner_plan_save(actor=request.user, owner=organisation, **fields)
                 if plan is None
-                else mr.owner_plan_update(actor=request.user, draft=plan, **fields)
+                else mo.owner_plan_update(actor=request.user, draft=plan, **fields)
             )
         except DomainError as exc:
             errors = error_list(exc)
@@ -158,7 +158,7 @@ def owner_plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 def owner_plan_submit(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = sel.access_owner_plan(request.user, plan_id)
     try:
-        plan = mr.owner_plan_submit(actor=request.user, plan=plan)
+        plan = mo.owner_plan_submit(actor=request.user, plan=plan)
     except DomainError as exc:
         return _detail(request, plan_id, exc)
     assert plan.case is not None  # submitted just now
@@ -176,19 +176,19 @@ def owner_plan_act(request: HttpRequest, plan_id: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     try:
         if action in ("approve_plan", "reject_plan"):
-            mr.owner_plan_decide(
+            mo.owner_plan_decide(
                 actor=request.user, plan=plan, approve=action == "approve_plan", reason=reason
             )
         elif action in ("pass_audit", "return_audit"):
-            mr.owner_audit(
+            mo.owner_audit(
                 actor=request.user, plan=plan, passed=action == "pass_audit", reason=reason
             )
         elif action == "submit_for_audit":
-            mr.owner_submit_audit(actor=request.user, plan=plan)
+            mo.owner_submit_audit(actor=request.user, plan=plan)
         elif action in ("approve_subproject", "reject_subproject"):
             sub = sel.access_subproject(request.user, plan, request.POST.get("subproject"))
             try:
-                mr.subproject_decide(
+                mo.subproject_decide(
                     actor=request.user,
                     subproject=sub,
                     approve=action == "approve_subproject",
@@ -215,7 +215,7 @@ def subproject_new(request: HttpRequest, plan_id: int) -> HttpResponse:
     errors: list[tuple[str, str]] = []
     if request.method == "POST":
         try:
-            mr.subproject_add(
+            mo.subproject_add(
                 actor=request.user,
                 plan=plan,
                 title=typed.get("title", ""),

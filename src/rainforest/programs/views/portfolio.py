@@ -28,7 +28,7 @@ from rainforest.core.errors import DomainError, ValidationError
 from rainforest.programs import selectors_execution as sel
 from rainforest.programs.models import Portfolio, Project
 from rainforest.programs.permissions_execution import is_portfolio_manager
-from rainforest.programs.services import modes_registrations as mr
+from rainforest.programs.services import modes_portfolio as mp
 from rainforest.programs.views.common import (
     error_list,
     error_status,
@@ -83,7 +83,7 @@ def portfolio_new(request: HttpRequest) -> HttpResponse:
                 raise ValidationError(
                     "请选择项目经理人", "Choose the project manager", field="manager"
                 )
-            portfolio = mr.portfolio_create(
+            portfolio = mp.portfolio_create(
                 actor=request.user,
                 title=typed.get("title", ""),
                 manager=manager,
@@ -154,7 +154,7 @@ def portfolio_add_project(request: HttpRequest, portfolio_id: int) -> HttpRespon
                 field="project_number",
                 code="unknown_project",
             )
-        mr.portfolio_add_project(actor=request.user, portfolio=portfolio, project=project)
+        mp.portfolio_add_project(actor=request.user, portfolio=portfolio, project=project)
     except DomainError as exc:
         exc = exc.with_field("project_number") if exc.field == "project_id" else exc
         return _detail(
@@ -182,7 +182,7 @@ def stage_gate_decide(request: HttpRequest, portfolio_id: int, gate_id: int) -> 
         raise Http404
     reason = request.POST.get("reason", "")
     try:
-        mr.stage_gate_decide(
+        mp.stage_gate_decide(
             actor=request.user, gate=gate, passed=decision == "pass", reason=reason
         )
     except DomainError as exc:
