@@ -23,30 +23,33 @@ from rainforest.programs.domain_decision import (
     MATCHING,
     PARAMETERS,
     RANKING,
-    Adjustment,
-    CallBudget,
     Criterion,
     ExpertSheet,
-    NationalProject,
+    ScoredApplication,
+    aggregate_scores,
+    matching_parameters,
+    ranking_parameters,
+)
+from rainforest.programs.domain_matching import NationalProject, decide_matching
+from rainforest.programs.domain_notice import (
     NoticeWindow,
     ObjectionInput,
     PendingObjection,
-    RankedApplication,
-    RankingEntry,
-    ScoredApplication,
-    aggregate_scores,
-    apply_adjustments,
     can_approve_after_notice,
     can_close_notice,
-    decide_matching,
-    draw_funding_line,
-    matching_parameters,
     notice_window,
     objection_problems,
+    validate_objection,
+)
+from rainforest.programs.domain_ranking import (
+    Adjustment,
+    CallBudget,
+    RankedApplication,
+    RankingEntry,
+    apply_adjustments,
+    draw_funding_line,
     rank_applications,
     rank_entries,
-    ranking_parameters,
-    validate_objection,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -803,6 +806,8 @@ def test_rule_modules_do_not_import_django() -> None:
     code = (
         "import sys\n"
         "import rainforest.programs.domain_decision, rainforest.programs.domain_execution\n"
+        "import rainforest.programs.domain_ranking, rainforest.programs.domain_notice\n"
+        "import rainforest.programs.domain_matching\n"
         "import rainforest.programs.contract_pdf\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))\n"
     )

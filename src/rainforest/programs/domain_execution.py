@@ -31,9 +31,9 @@ from rainforest.programs.domain_decision import (
     MANAGEMENT_MEASURES,
     PROCEDURES,
     SEED_LETTER,
-    WorkingDayCalendar,
     default_citation,
 )
+from rainforest.programs.domain_notice import WorkingDayCalendar
 
 __all__ = [
     "CONTRACT_SIGNED",

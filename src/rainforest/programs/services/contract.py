@@ -1,7 +1,7 @@
 """Approval and the task contract (立项及签订任务书).
 
 Approval waits until the notice has closed and every objection is settled
-(``domain_decision.can_approve_after_notice``); it is refused with the reasons before.
+(``domain_notice.can_approve_after_notice``); it is refused with the reasons before.
 The approved project gets its payment tranches (``domain_execution.payment_schedule``)
 and a task contract generated as a PDF (``contract_pdf.render_task_contract``). Both
 sides sign in the platform: the undertaker's authorised person (an applicant of the lead

@@ -35,6 +35,7 @@ from rainforest.core.errors import (
 from rainforest.ledger.models import AccountKind
 from rainforest.ledger.services import ledger_post
 from rainforest.programs import domain_decision as dd
+from rainforest.programs import domain_matching as dmf
 from rainforest.programs import domain_modes as dm
 from rainforest.programs.models import (
     Application,
@@ -121,8 +122,8 @@ def national_register(
     )
     title = text(title, field="title", label_zh="项目名称", label_en="title", limit=200)
     on = timezone.localdate(now)
-    result = dd.decide_matching(
-        dd.NationalProject(
+    result = dmf.decide_matching(
+        dmf.NationalProject(
             programme=programme,
             number=number,
             national_funding=national_funding,

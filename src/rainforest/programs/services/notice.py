@@ -35,6 +35,7 @@ from rainforest.cases.services import case_open, case_transition
 from rainforest.core.errors import ConflictError, ValidationError
 from rainforest.core.policy import Decision
 from rainforest.programs import domain_decision as dd
+from rainforest.programs import domain_notice as dn
 from rainforest.programs.models import (
     Application,
     Call,
@@ -122,7 +123,7 @@ def notice_publish(
                 "No application is above the funding line; there is nothing to publish.",
                 code="nothing_funded",
             )
-        window = dd.notice_window(
+        window = dn.notice_window(
             now, get_calendar(), params=params, notice_workdays=locked.notice_period_workdays
         )
         notice = PublicNotice.objects.create(
@@ -194,9 +195,9 @@ def listed_numbers(notice: PublicNotice) -> dict[str, Application]:
     }
 
 
-def _window(notice: PublicNotice) -> dd.NoticeWindow:
+def _window(notice: PublicNotice) -> dn.NoticeWindow:
     params = dd.ranking_parameters(timezone.localdate(notice.published_at))
-    window = dd.notice_window(
+    window = dn.notice_window(
         notice.published_at, get_calendar(), params=params, notice_workdays=notice.period_workdays
     )
     # The stored closing instant is the one published; a calendar entered later cannot move it.
@@ -214,8 +215,8 @@ def objection_problems(
 ) -> tuple[ValidationError, ...]:
     """Every problem with an objection as typed (for the form: one message per field)."""
     now = _now(now)
-    return dd.objection_problems(
-        dd.ObjectionInput(name, contact, grounds, application_number, now),
+    return dn.objection_problems(
+        dn.ObjectionInput(name, contact, grounds, application_number, now),
         window=_window(notice),
         listed_numbers=set(listed_numbers(notice)),
         params=dd.ranking_parameters(timezone.localdate(notice.published_at)),
@@ -237,8 +238,8 @@ def objection_lodge(
     with transaction.atomic():
         locked = PublicNotice.objects.select_for_update().select_related("call").get(pk=notice.pk)
         listed = listed_numbers(locked)
-        clean = dd.validate_objection(
-            dd.ObjectionInput(name, contact, grounds, application_number, now),
+        clean = dn.validate_objection(
+            dn.ObjectionInput(name, contact, grounds, application_number, now),
             window=_window(locked),
             listed_numbers=set(listed),
             params=dd.ranking_parameters(timezone.localdate(locked.published_at)),
@@ -337,9 +338,9 @@ def objection_settle(
 # --- closing ---------------------------------------------------------------------------
 
 
-def pending_objections(notice: PublicNotice) -> list[dd.PendingObjection]:
+def pending_objections(notice: PublicNotice) -> list[dn.PendingObjection]:
     return [
-        dd.PendingObjection(
+        dn.PendingObjection(
             o.case.number if o.case else str(o.pk),
             o.application.case.number if o.application and o.application.case else "",
         )
@@ -361,7 +362,7 @@ def refusal(decision: Decision) -> ConflictError:
 
 
 def notice_check(notice: PublicNotice, now: datetime, *, approval: bool = False) -> Decision:
-    rule = dd.can_approve_after_notice if approval else dd.can_close_notice
+    rule = dn.can_approve_after_notice if approval else dn.can_close_notice
     return rule(
         now,
         notice.closes_at,

@@ -25,6 +25,7 @@ from rainforest.core.errors import ConflictError, DomainError, ValidationError
 from rainforest.core.money import format_yuan
 from rainforest.core.policy import Decision, ParameterSet, Reason, decide
 from rainforest.programs import domain_decision as dd
+from rainforest.programs import domain_ranking as dr
 from rainforest.programs.models import (
     Application,
     ApplicationStatus,
@@ -60,7 +61,7 @@ def _refuse_after_notice(call: Call) -> None:
 
 
 def _entry_decision(
-    entry: dd.FundingEntry, params: ParameterSet, adjustment: dd.Adjustment | None
+    entry: dr.FundingEntry, params: ParameterSet, adjustment: dr.Adjustment | None
 ) -> Decision:
     """What the applicant's case says: on the list or not, and why — without the score."""
     funded = entry.funded
@@ -145,10 +146,10 @@ def _store(
     call: Call,
     now: datetime,
     apps: Mapping[str, Application],
-    line: dd.FundingLine,
+    line: dr.FundingLine,
     params: ParameterSet,
     extra: Mapping[str, Any],
-    adjusted: dd.AdjustedList | None,
+    adjusted: dr.AdjustedList | None,
 ) -> RankingDecision:
     by_number = {a.number: a for a in (adjusted.adjustments if adjusted else ())}
     funded = set(adjusted.adjusted if adjusted else line.funded)
@@ -209,10 +210,10 @@ def ranking_draw(
         ready = _rankable(locked)
         criteria = criteria_of(locked)
         scored = [scored_application(a) for a in ready]
-        ranked = dd.rank_applications(scored, criteria, params=params)
-        line = dd.draw_funding_line(
+        ranked = dr.rank_applications(scored, criteria, params=params)
+        line = dr.draw_funding_line(
             ranked,
-            dd.CallBudget(locked.funding_total, locked.projects_planned),
+            dr.CallBudget(locked.funding_total, locked.projects_planned),
             params=params,
             mode=mode,  # type: ignore[arg-type]  # checked by the rule, which names the field
         )
@@ -242,7 +243,7 @@ def ranking_draw(
     return ranking
 
 
-def _drawn_line(ranking: RankingDecision, params: ParameterSet) -> dd.FundingLine:
+def _drawn_line(ranking: RankingDecision, params: ParameterSet) -> dr.FundingLine:
     """The funding line as drawn (before adjustments), from the stored ranks and scores."""
     lines = list(ranking.lines.select_related("application", "application__case"))
     ranks = ranking.decision.get("ranks") or {}
@@ -250,7 +251,7 @@ def _drawn_line(ranking: RankingDecision, params: ParameterSet) -> dd.FundingLin
     for fl in lines:
         case = _case(fl.application)
         ranked.append(
-            dd.RankedApplication(
+            dr.RankedApplication(
                 rank=fl.rank,
                 number=case.number,
                 score=fl.score,
@@ -260,9 +261,9 @@ def _drawn_line(ranking: RankingDecision, params: ParameterSet) -> dd.FundingLin
             )
         )
     mode = ranking.decision.get("mode", "stop")
-    return dd.draw_funding_line(
+    return dr.draw_funding_line(
         ranked,
-        dd.CallBudget(ranking.call.funding_total, ranking.call.projects_planned),
+        dr.CallBudget(ranking.call.funding_total, ranking.call.projects_planned),
         params=params,
         mode=mode,
     )
@@ -327,10 +328,10 @@ def ranking_adjust(
             if fl.application.case
         }
         earlier = [
-            dd.Adjustment(a["number"], a["action"], a["reason"], a["actor"])
+            dr.Adjustment(a["number"], a["action"], a["reason"], a["actor"])
             for a in ranking.decision.get("adjustments", [])
         ]
-        new: list[dd.Adjustment] = []
+        new: list[dr.Adjustment] = []
         for i, adj in enumerate(adjustments):
             number = numbers.get(adj.application_id)
             if number is None:
@@ -341,10 +342,10 @@ def ranking_adjust(
                     code="adjustment_unknown",
                 )
             new.append(
-                dd.Adjustment(number, adj.action, adj.reason, str(actor))  # type: ignore[arg-type]  # the rule checks the action
+                dr.Adjustment(number, adj.action, adj.reason, str(actor))  # type: ignore[arg-type]  # the rule checks the action
             )
         try:
-            adjusted = dd.apply_adjustments(line, [*earlier, *new], params=params)
+            adjusted = dr.apply_adjustments(line, [*earlier, *new], params=params)
         except DomainError as exc:
             raise _renamed(exc, len(earlier)) from None
         apps = {
