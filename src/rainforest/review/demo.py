@@ -1,8 +1,11 @@
-"""Demo data for expert review: twelve experts in the pool, two of them able to sign in.
+"""Demo data for expert review: twelve experts in the pool, two of them able to sign in;
+then the demo calls' review settings and a meeting-review panel (:mod:`.demo_meeting`).
 
 The experts go in through the same import service as a spreadsheet (all rows or none).
 Fields cover every field (学科/领域) the programme demo made, so a call in expert review
-can be drawn. Fixed data, no clock: a second run finds the experts and does nothing.
+can be drawn; their employers carry six university names (two experts to a name, each
+under its own USCC), so a panel can seat five experts of five universities. Each part
+checks what is there: a second run does nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from django.db import transaction
 from rainforest.accounts.models import Membership, Organisation, OrganisationKind, User
 from rainforest.accounts.roles import Role
 from rainforest.core.ids import make_resident_id, make_uscc
+from rainforest.review import demo_meeting
 from rainforest.review.models import Expert
 from rainforest.review.services import expert_import
 
@@ -38,17 +42,32 @@ def _fields() -> list[str]:
 
 
 def seed_review_demo(progress: Callable[[str], None] = lambda _msg: None) -> dict[str, int]:
-    """Create the demo experts unless they are there; returns how many were made."""
+    """Create what of the review demo is missing; returns how many of each were made."""
     ids = [make_resident_id(f"44030519750101{n:03d}") for n in range(1, COUNT + 1)]
+    made = _seed_experts(ids, progress)
+    counts = {"experts": made, "settings": 0, "panels": 0, "panel_scores": 0}
+    # the programme officer sets the calls' settings and is the panel's secretary
+    officer = User.objects.filter(memberships__role=Role.PROGRAMME_OFFICER).order_by("pk").first()
+    calls = demo_meeting.demo_calls()
+    if officer is None or not calls:
+        return counts  # no programme demo to build on
+    experts = list(Expert.objects.filter(id_number__in=ids).select_related("user"))
+    counts.update(demo_meeting.seed_settings(officer, calls, progress))
+    counts.update(demo_meeting.seed_panel(officer, calls, experts, progress))
+    return counts
+
+
+def _seed_experts(ids: list[str], progress: Callable[[str], None]) -> int:
+    """The twelve demo experts unless they are there; how many were made."""
     if Expert.objects.filter(id_number__in=ids).exists():
-        return {"experts": 0}
+        return 0
     progress("评审专家 / review experts")
     admin = (
         User.objects.filter(is_superuser=True).order_by("pk").first()
         or User.objects.filter(memberships__role=Role.PROGRAMME_OFFICER).order_by("pk").first()
     )
     if admin is None:
-        return {"experts": 0}
+        return 0
     fields = _fields()
     rows = []
     for n, id_number in enumerate(ids, start=1):
@@ -81,4 +100,4 @@ def seed_review_demo(progress: Callable[[str], None] = lambda _msg: None) -> dic
                 user.save()
             Membership.objects.get_or_create(user=user, organisation=org, role=Role.EXPERT)
             Expert.objects.filter(pk=expert.pk).update(user=user)
-    return {"experts": COUNT}
+    return COUNT
