@@ -807,7 +807,8 @@ def test_rule_modules_do_not_import_django() -> None:
         "import sys\n"
         "import rainforest.programs.domain_decision, rainforest.programs.domain_execution\n"
         "import rainforest.programs.domain_ranking, rainforest.programs.domain_notice\n"
-        "import rainforest.programs.domain_matching\n"
+        "import rainforest.programs.domain_matching, rainforest.programs.domain_challenge\n"
+        "import rainforest.programs.domain_changes, rainforest.programs.domain_closure\n"
         "import rainforest.programs.contract_pdf\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))\n"
     )

@@ -14,28 +14,22 @@ from hypothesis import strategies as st
 from rainforest.core.errors import ValidationError
 from rainforest.core.policy import Decision
 from rainforest.core.workdays import WorkCalendar
+from rainforest.programs.domain_challenge import ChallengeGate, GateReport, challenge_standings
+from rainforest.programs.domain_changes import BudgetLineChange, ChangeRequest, route_change_request
+from rainforest.programs.domain_closure import ExpertOpinion, decide_acceptance, decide_recovery
 from rainforest.programs.domain_execution import (
     CONTRACT_SIGNED,
     EXECUTION,
     FINAL_ACCEPTED,
     MIDTERM_ACCEPTED,
     PARAMETERS,
-    BudgetLineChange,
-    ChallengeGate,
-    ChangeRequest,
-    ExpertOpinion,
-    GateReport,
     MilestoneDue,
     TrancheSpec,
     can_release_tranche,
-    challenge_standings,
     classify_milestone,
     classify_milestones,
-    decide_acceptance,
-    decide_recovery,
     execution_parameters,
     payment_schedule,
-    route_change_request,
     split_tranches,
 )
 

@@ -22,7 +22,7 @@ from rainforest.audit.services import audit_append
 from rainforest.cases.models import Case
 from rainforest.cases.services import case_open, case_transition
 from rainforest.core.errors import ConflictError, ValidationError
-from rainforest.programs import domain_execution as dx
+from rainforest.programs import domain_changes as dcr
 from rainforest.programs.models import (
     BudgetCategory,
     BudgetLine,
@@ -66,12 +66,12 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))
 
 
-def _lines(project: Project, lines: Sequence[LineIn]) -> tuple[dx.BudgetLineChange, ...]:
+def _lines(project: Project, lines: Sequence[LineIn]) -> tuple[dcr.BudgetLineChange, ...]:
     current = {
         b.category: b.fiscal_amount
         for b in BudgetLine.objects.filter(application=project.application)
     }
-    out: list[dx.BudgetLineChange] = []
+    out: list[dcr.BudgetLineChange] = []
     for i, line in enumerate(lines):
         if line.category not in BudgetCategory.values:
             raise ValidationError(
@@ -81,14 +81,14 @@ def _lines(project: Project, lines: Sequence[LineIn]) -> tuple[dx.BudgetLineChan
                 code="category_invalid",
             )
         out.append(
-            dx.BudgetLineChange(
+            dcr.BudgetLineChange(
                 line.category, current.get(line.category, Decimal("0.00")), line.proposed
             )
         )
     # Lines not named keep their amount; they count in the totals the rule compares.
     named = {line.category for line in lines}
     out.extend(
-        dx.BudgetLineChange(category, amount, amount)
+        dcr.BudgetLineChange(category, amount, amount)
         for category, amount in current.items()
         if category not in named
     )
@@ -128,14 +128,14 @@ def change_request(
         plan = ExecutionPlan.objects.filter(project=locked).first()
         lump_sum = locked.organisation_mode == OrganisationMode.LUMP_SUM
         domain_lines = _lines(locked, lines) if kind == ChangeKind.BUDGET and not lump_sum else ()
-        request = dx.ChangeRequest(
+        request = dcr.ChangeRequest(
             kind=_DOMAIN_KIND[ChangeKind(kind)],  # type: ignore[arg-type]  # the three kinds
             lump_sum=lump_sum,
             lines=domain_lines,
             extension_months=extension_months if kind == ChangeKind.SCHEDULE else 0,
             previous_extensions=plan.extensions if plan else 0,
         )
-        decision = dx.route_change_request(request, params=_params(now))
+        decision = dcr.route_change_request(request, params=_params(now))
         if decision.outcome == "refused":
             raise ValidationError(
                 "".join(r.zh for r in decision.reasons),

@@ -21,7 +21,7 @@ from rainforest.core.errors import ConflictError, ValidationError
 from rainforest.core.policy import Decision, ParameterSet
 from rainforest.ledger.models import LedgerHold
 from rainforest.ledger.services import ledger_post, ledger_release
-from rainforest.programs import domain_execution as dx
+from rainforest.programs import domain_closure as dcl
 from rainforest.programs.models import (
     Acceptance,
     AcceptanceKind,
@@ -67,8 +67,8 @@ def _opinions(opinions: Sequence[OpinionIn], params: ParameterSet) -> tuple[Deci
                 code="required",
             )
         rows.append({"expert": name, "opinion": o.opinion, "comment": (o.comment or "").strip()})
-    decision = dx.decide_acceptance(
-        [dx.ExpertOpinion(r["expert"], r["opinion"]) for r in rows],  # type: ignore[arg-type]  # checked by the rule
+    decision = dcl.decide_acceptance(
+        [dcl.ExpertOpinion(r["expert"], r["opinion"]) for r in rows],  # type: ignore[arg-type]  # checked by the rule
         params=params,
     )
     return decision, rows
@@ -227,10 +227,10 @@ def _terminate(
     reason: str,
     accepted_spending: Decimal,
     now: datetime,
-) -> dx.RecoveryResult:
+) -> dcl.RecoveryResult:
     plan = _plan(project)
     released = released_total(project)
-    result = dx.decide_recovery(
+    result = dcl.decide_recovery(
         released=released,
         accepted_spending=accepted_spending,
         params=_params(now),
@@ -281,7 +281,7 @@ def project_terminate(
     reason: str,
     accepted_spending: Decimal,
     now: datetime | None = None,
-) -> dx.RecoveryResult:
+) -> dcl.RecoveryResult:
     """Terminate a running project (终止) and recover what was paid and not accepted as spent."""
     require_manager(actor)
     now = _now(now)

@@ -25,6 +25,7 @@ from rainforest.core.errors import ConflictError, PermissionDeniedError, Validat
 from rainforest.core.policy import Decision
 from rainforest.ledger.models import AccountKind
 from rainforest.ledger.services import ledger_post
+from rainforest.programs import domain_challenge as dch
 from rainforest.programs import domain_execution as dx
 from rainforest.programs import domain_modes as dm
 from rainforest.programs.models import (
@@ -433,7 +434,7 @@ def gate_report_review(
 
 def challenge_evaluate(
     *, actor: User, challenge: Challenge, now: datetime | None = None
-) -> tuple[dx.TeamStanding, ...]:
+) -> tuple[dch.TeamStanding, ...]:
     """Apply ``challenge_standings`` now (e.g. after a gate's deadline passed)."""
     require_manager(actor)
     now = _now(now)
@@ -441,7 +442,7 @@ def challenge_evaluate(
         return _evaluate(actor, _lock_challenge(challenge), now)
 
 
-def _evaluate(actor: User, challenge: Challenge, now: datetime) -> tuple[dx.TeamStanding, ...]:
+def _evaluate(actor: User, challenge: Challenge, now: datetime) -> tuple[dch.TeamStanding, ...]:
     params = dx.execution_parameters(timezone.localdate(now))
     gates = list(ChallengeGate.objects.filter(challenge=challenge).order_by("deadline", "order"))
     teams = list(
@@ -455,11 +456,11 @@ def _evaluate(actor: User, challenge: Challenge, now: datetime) -> tuple[dx.Team
     by_id = {str(t.pk): t for t in teams}
     gate_by_code = {g.code: g for g in gates}
     reports = [
-        dx.GateReport(str(r.team_id), r.gate.code, r.status, r.submitted_at)  # type: ignore[arg-type]  # the three statuses
+        dch.GateReport(str(r.team_id), r.gate.code, r.status, r.submitted_at)  # type: ignore[arg-type]  # the three statuses
         for r in GateReport.objects.filter(team__in=teams).select_related("gate")
     ]
-    standings = dx.challenge_standings(
-        [dx.ChallengeGate(g.code, g.title, g.deadline, g.share) for g in gates],
+    standings = dch.challenge_standings(
+        [dch.ChallengeGate(g.code, g.title, g.deadline, g.share) for g in gates],
         list(by_id),
         reports,
         funding_per_team=challenge.funding_per_team,
