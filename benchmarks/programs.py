@@ -2,7 +2,7 @@
 
 Claims:
 
-(a) The formal-review rules (``programs.domain.formal_review``, pure) run over 10,000
+(a) The formal-review rules (``programs.domain_formal_review.formal_review``, pure) run over 10,000
     submitted applications in one batch in a few seconds, because the facts are read
     with a fixed number of bulk queries (applications, budget lines, attachments, the
     principal investigators' running projects and other open applications) and the rules
@@ -87,7 +87,7 @@ def seed(n: int, rng: random.Random) -> dict[str, Any]:
     from rainforest.cases import registry
     from rainforest.cases.models import Case, CaseStatus
     from rainforest.core.ids import make_resident_id, make_uscc
-    from rainforest.programs import domain
+    from rainforest.programs import domain, domain_formal_review
     from rainforest.programs.models import (
         Application,
         ApplicationStatus,
@@ -101,7 +101,7 @@ def seed(n: int, rng: random.Random) -> dict[str, Any]:
 
     defn = registry.get(APPLICATION)
     now = timezone.now()
-    sections = list(domain.SECTION_NAMES)
+    sections = list(domain_formal_review.SECTION_NAMES)
     with transaction.atomic():
         officer = User.objects.create(username="bench_officer", display_name="基准经办")
         field = Field.objects.create(code="BENCH", name_zh="基准领域")
@@ -252,7 +252,7 @@ def batch(call_id: int, now: datetime) -> dict[int, Outcome]:
     from django.db.models import Count
     from django.utils import timezone
 
-    from rainforest.programs import domain
+    from rainforest.programs import domain, domain_formal_review
     from rainforest.programs.models import (
         Application,
         ApplicationStatus,
@@ -283,11 +283,11 @@ def batch(call_id: int, now: datetime) -> dict[int, Outcome]:
     )
     call = Call.objects.get(pk=call_id)
     ids = [a["pk"] for a in apps]
-    budget: dict[int, list[domain.BudgetRow]] = defaultdict(list)
+    budget: dict[int, list[domain_formal_review.BudgetRow]] = defaultdict(list)
     for app_id, category, fiscal, own in BudgetLine.objects.filter(
         application__call_id=call_id
     ).values_list("application_id", "category", "fiscal_amount", "self_raised_amount"):
-        budget[app_id].append(domain.BudgetRow(category, fiscal, own))
+        budget[app_id].append(domain_formal_review.BudgetRow(category, fiscal, own))
     kinds: dict[int, list[str]] = defaultdict(list)
     for app_id, kind in DraftAttachment.objects.filter(application__call_id=call_id).values_list(
         "application_id", "kind"
@@ -312,10 +312,12 @@ def batch(call_id: int, now: datetime) -> dict[int, Outcome]:
     for a in apps:
         pi = a["pi_id_number"]
         present = set(a["sections_done"])
-        facts = domain.ApplicationFacts(
+        facts = domain_formal_review.ApplicationFacts(
             call_id=a["call_id"],
             applicant_uscc=a["applicant_org__uscc"],
-            missing_sections=tuple(s for s in domain.SECTION_NAMES if s not in present),
+            missing_sections=tuple(
+                s for s in domain_formal_review.SECTION_NAMES if s not in present
+            ),
             required_attachments=required,
             present_attachments=tuple(kinds.get(a["pk"], ())),
             budget=tuple(budget.get(a["pk"], ())),
@@ -328,7 +330,7 @@ def batch(call_id: int, now: datetime) -> dict[int, Outcome]:
             pi_current_projects=running.get(pi, 0) if pi else 0,
             text=f"{a['title']}\n{a['summary']}",
             others_by_pi=tuple(
-                domain.OtherApplication(
+                domain_formal_review.OtherApplication(
                     o["pk"], o["call_id"], o["case__number"] or "", f"{o['title']}\n{o['summary']}"
                 )
                 for o in by_pi.get(pi, ())
@@ -337,7 +339,7 @@ def batch(call_id: int, now: datetime) -> dict[int, Outcome]:
             if pi
             else (),
         )
-        out[a["pk"]] = _outcome(*domain.formal_review(facts, review, similarity))
+        out[a["pk"]] = _outcome(*domain_formal_review.formal_review(facts, review, similarity))
     assert len(out) == len(ids)
     return out
 

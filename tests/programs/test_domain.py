@@ -1,5 +1,5 @@
-"""programs/domain.py: the formal-review rules on both sides of every boundary, similarity,
-the application window."""
+"""programs/domain.py and domain_formal_review.py: the formal-review rules on both sides of
+every boundary, similarity, the application window."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from rainforest.core.errors import ValidationError
 from rainforest.core.ids import make_uscc
 from rainforest.core.policy import Decision
-from rainforest.programs import domain
-from rainforest.programs.domain import BudgetRow, Rule
+from rainforest.programs import domain, domain_formal_review
+from rainforest.programs.domain_formal_review import BudgetRow, Rule
 
 DAY = date(2026, 9, 30)
 REVIEW = domain.parameters_on(domain.FORMAL_REVIEW, DAY)
@@ -25,8 +25,8 @@ SZ = make_uscc("91440300MA5000001")
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-def facts(**change: object) -> domain.ApplicationFacts:
-    base = domain.ApplicationFacts(
+def facts(**change: object) -> domain_formal_review.ApplicationFacts:
+    base = domain_formal_review.ApplicationFacts(
         call_id=1,
         applicant_uscc=SZ,
         missing_sections=(),
@@ -45,13 +45,13 @@ def facts(**change: object) -> domain.ApplicationFacts:
     return replace(base, **change)  # type: ignore[arg-type]  # test helper
 
 
-def check(rule: Rule, f: domain.ApplicationFacts) -> domain.Check:
-    (found,) = [c for c in domain.run_checks(f, REVIEW, SIMILARITY) if c.rule == rule]
+def check(rule: Rule, f: domain_formal_review.ApplicationFacts) -> domain_formal_review.Check:
+    (found,) = [c for c in domain_formal_review.run_checks(f, REVIEW, SIMILARITY) if c.rule == rule]
     return found
 
 
 def test_all_rules_pass_gives_pass_decision() -> None:
-    decision, checks = domain.formal_review(facts(), REVIEW, SIMILARITY)
+    decision, checks = domain_formal_review.formal_review(facts(), REVIEW, SIMILARITY)
 
     assert (decision.outcome, [c.ok for c in checks]) == ("pass", [True] * 8)
     assert [c.rule for c in checks] == list(Rule)
@@ -165,7 +165,9 @@ def test_division_prefix_is_a_parameter() -> None:
     f = facts(applicant_uscc=make_uscc("91440100MA5000001"))
 
     (found,) = [
-        c for c in domain.run_checks(f, wider, SIMILARITY) if c.rule == Rule.REGISTERED_IN_CITY
+        c
+        for c in domain_formal_review.run_checks(f, wider, SIMILARITY)
+        if c.rule == Rule.REGISTERED_IN_CITY
     ]
 
     assert found.ok is True
@@ -212,7 +214,9 @@ def test_complete_sections(missing: tuple[str, ...], ok: bool) -> None:
 
 
 def test_duplicate_to_another_call_flagged() -> None:
-    other = domain.OtherApplication(7, 2, "RDA-2026-000007", "面向边缘推理的低功耗芯片研制")
+    other = domain_formal_review.OtherApplication(
+        7, 2, "RDA-2026-000007", "面向边缘推理的低功耗芯片研制"
+    )
 
     found = check(Rule.DUPLICATE, facts(others_by_pi=(other,)))
 
@@ -220,23 +224,31 @@ def test_duplicate_to_another_call_flagged() -> None:
 
 
 def test_duplicate_in_same_call_not_this_rule() -> None:
-    other = domain.OtherApplication(7, 1, "RDA-2026-000007", "面向边缘推理的低功耗芯片研制")
+    other = domain_formal_review.OtherApplication(
+        7, 1, "RDA-2026-000007", "面向边缘推理的低功耗芯片研制"
+    )
 
     assert check(Rule.DUPLICATE, facts(others_by_pi=(other,))).ok is True
 
 
 def test_unrelated_application_to_another_call_not_flagged() -> None:
-    other = domain.OtherApplication(7, 2, "RDA-2026-000007", "海水淡化膜材料的规模化制备工艺")
+    other = domain_formal_review.OtherApplication(
+        7, 2, "RDA-2026-000007", "海水淡化膜材料的规模化制备工艺"
+    )
 
     assert check(Rule.DUPLICATE, facts(others_by_pi=(other,))).ok is True
 
 
 def test_duplicate_fails_decision_but_not_submission() -> None:
-    other = domain.OtherApplication(7, 2, "RDA-2026-000007", "面向边缘推理的低功耗芯片研制")
+    other = domain_formal_review.OtherApplication(
+        7, 2, "RDA-2026-000007", "面向边缘推理的低功耗芯片研制"
+    )
 
-    decision, checks = domain.formal_review(facts(others_by_pi=(other,)), REVIEW, SIMILARITY)
+    decision, checks = domain_formal_review.formal_review(
+        facts(others_by_pi=(other,)), REVIEW, SIMILARITY
+    )
 
-    assert (decision.outcome, domain.submission_refusals(checks)) == ("attention", [])
+    assert (decision.outcome, domain_formal_review.submission_refusals(checks)) == ("attention", [])
 
 
 # --- similarity --------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rainforest.core.errors import DomainError
 from rainforest.core.money import parse_yuan
-from rainforest.programs import domain
+from rainforest.programs import domain, domain_formal_review
 from rainforest.programs.models import Field, OrganisationMode
 
 
@@ -171,7 +171,7 @@ class CallForm(_DomainForm):
     required_attachments = forms.MultipleChoiceField(
         label=_("必须提交的附件"),
         required=False,
-        choices=[(k, v[0]) for k, v in domain.ATTACHMENT_KINDS.items()],
+        choices=[(k, v[0]) for k, v in domain_formal_review.ATTACHMENT_KINDS.items()],
         widget=forms.CheckboxSelectMultiple,
     )
     criteria = forms.CharField(

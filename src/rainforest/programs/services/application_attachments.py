@@ -25,7 +25,7 @@ from rainforest.accounts.models import User
 from rainforest.cases.attachments import clean_name, sniff_content_type, storage_path
 from rainforest.cases.models import Attachment
 from rainforest.core.errors import NotFoundError, ValidationError
-from rainforest.programs import domain
+from rainforest.programs import domain_formal_review
 from rainforest.programs.models import Application, DraftAttachment
 from rainforest.programs.services.applications import audit_section, lock_draft, mark_done
 
@@ -73,7 +73,7 @@ def application_attach(
 ) -> DraftAttachment:
     """Attach a file to a draft; the same allow-list as case attachments (type from bytes)."""
     now = now or timezone.now()
-    if kind not in domain.ATTACHMENT_KINDS:
+    if kind not in domain_formal_review.ATTACHMENT_KINDS:
         raise ValidationError(
             "请选择附件类型", "Choose what the file is", field="kind", code="unknown_kind"
         )

@@ -26,7 +26,7 @@ from rainforest.core.errors import (
     ValidationError,
 )
 from rainforest.core.ids import validate_resident_id, validate_uscc
-from rainforest.programs import domain
+from rainforest.programs import domain, domain_formal_review
 from rainforest.programs.models import (
     Application,
     ApplicationStatus,
@@ -44,7 +44,7 @@ from rainforest.programs.process import APPLICATION
 from rainforest.programs.services.common import text
 from rainforest.programs.services.formal_review import record_checks, run_checks
 
-SECTIONS = tuple(domain.SECTION_NAMES)
+SECTIONS = tuple(domain_formal_review.SECTION_NAMES)
 MAX_ROWS = 50
 
 
@@ -410,8 +410,11 @@ def application_save_budget(
             field="budget",
             code="required",
         )
-    fiscal, own = domain.budget_totals(
-        [domain.BudgetRow(r.category, r.fiscal_amount, r.self_raised_amount) for r in rows]
+    fiscal, own = domain_formal_review.budget_totals(
+        [
+            domain_formal_review.BudgetRow(r.category, r.fiscal_amount, r.self_raised_amount)
+            for r in rows
+        ]
     )
     for name, given, summed, zh, en in (
         ("fiscal_total", fiscal_total, fiscal, "财政资金合计", "fiscal total"),
@@ -519,10 +522,12 @@ def application_save_milestones(
 # --- submitting -----------------------------------------------------------------------
 
 
-def _refuse(refusals: list[domain.Check]) -> ValidationError:
+def _refuse(refusals: list[domain_formal_review.Check]) -> ValidationError:
     reasons_zh = "；".join(c.reason.zh for c in refusals)
     reasons_en = "; ".join(c.reason.en for c in refusals)
-    code = "incomplete" if refusals[0].rule == domain.Rule.COMPLETE else "not_eligible"
+    code = (
+        "incomplete" if refusals[0].rule == domain_formal_review.Rule.COMPLETE else "not_eligible"
+    )
     return ValidationError(
         f"申请不能提交：{reasons_zh}。",
         f"The application cannot be submitted: {reasons_en}.",
@@ -548,7 +553,7 @@ def application_submit(
             )
         domain.check_window(call.opens_at, call.closes_at, now)
         decision, checks = run_checks(locked, now)
-        refusals = domain.submission_refusals(checks)
+        refusals = domain_formal_review.submission_refusals(checks)
         if refusals:
             raise _refuse(refusals)
         case = case_open(

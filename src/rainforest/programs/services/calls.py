@@ -13,7 +13,7 @@ from django.utils import timezone
 from rainforest.accounts.models import User
 from rainforest.audit.services import audit_append
 from rainforest.core.errors import ConflictError, ValidationError
-from rainforest.programs import domain
+from rainforest.programs import domain, domain_formal_review
 from rainforest.programs.models import (
     Call,
     CallDirection,
@@ -107,7 +107,9 @@ def _clean(data: CallIn, now: datetime) -> dict[str, object]:
             field="closes_at",
             code="window_invalid",
         )
-    unknown = [k for k in data.required_attachments if k not in domain.ATTACHMENT_KINDS]
+    unknown = [
+        k for k in data.required_attachments if k not in domain_formal_review.ATTACHMENT_KINDS
+    ]
     if unknown:
         raise ValidationError(
             f"未知的附件类型：{'、'.join(unknown)}",

@@ -19,7 +19,7 @@ from rainforest.cases.models import Case
 from rainforest.cases.services import case_transition
 from rainforest.core.errors import ConflictError, ValidationError
 from rainforest.core.policy import Decision
-from rainforest.programs import domain
+from rainforest.programs import domain, domain_formal_review
 from rainforest.programs.models import (
     Application,
     ApplicationStatus,
@@ -30,12 +30,12 @@ from rainforest.programs.models import (
 from rainforest.programs.services.common import end_of_day, require_officer, workdays_from
 
 
-def application_facts(application: Application) -> domain.ApplicationFacts:
+def application_facts(application: Application) -> domain_formal_review.ApplicationFacts:
     """Everything the rules look at, read in a fixed number of queries."""
     call = application.call
     present_sections = set(application.sections_done)
     budget = [
-        domain.BudgetRow(b.category, b.fiscal_amount, b.self_raised_amount)
+        domain_formal_review.BudgetRow(b.category, b.fiscal_amount, b.self_raised_amount)
         for b in application.budget.all()
     ]
     pi = application.pi_id_number
@@ -55,10 +55,12 @@ def application_facts(application: Application) -> domain.ApplicationFacts:
         if pi
         else Application.objects.none()
     )
-    return domain.ApplicationFacts(
+    return domain_formal_review.ApplicationFacts(
         call_id=call.pk,
         applicant_uscc=application.applicant_org.uscc,
-        missing_sections=tuple(s for s in domain.SECTION_NAMES if s not in present_sections),
+        missing_sections=tuple(
+            s for s in domain_formal_review.SECTION_NAMES if s not in present_sections
+        ),
         required_attachments=tuple(call.required_attachments),
         present_attachments=tuple(application.attachments.values_list("kind", flat=True)),
         budget=tuple(budget),
@@ -71,15 +73,19 @@ def application_facts(application: Application) -> domain.ApplicationFacts:
         pi_current_projects=running,
         text=application.text,
         others_by_pi=tuple(
-            domain.OtherApplication(o.pk, o.call_id, o.case.number if o.case else "", o.text)
+            domain_formal_review.OtherApplication(
+                o.pk, o.call_id, o.case.number if o.case else "", o.text
+            )
             for o in others
         ),
     )
 
 
-def run_checks(application: Application, now: datetime) -> tuple[Decision, list[domain.Check]]:
+def run_checks(
+    application: Application, now: datetime
+) -> tuple[Decision, list[domain_formal_review.Check]]:
     day = timezone.localdate(now)
-    return domain.formal_review(
+    return domain_formal_review.formal_review(
         application_facts(application),
         domain.parameters_on(domain.FORMAL_REVIEW, day),
         domain.parameters_on(domain.SIMILARITY, day),
@@ -229,7 +235,7 @@ def application_resubmit(
                 code="correction_deadline_passed",
             )
         decision, checks = run_checks(locked, now)
-        refusals = domain.submission_refusals(checks)
+        refusals = domain_formal_review.submission_refusals(checks)
         if refusals and case.stage == "correction":
             raise _refuse(refusals)
         case_transition(

@@ -23,7 +23,7 @@ from rainforest.accounts.roles import Role
 from rainforest.cases.attachments import storage_path
 from rainforest.core.errors import DomainError
 from rainforest.core.money import parse_yuan
-from rainforest.programs import domain, selectors, services
+from rainforest.programs import domain, domain_formal_review, selectors, services
 from rainforest.programs.forms import BasicForm, ReasonForm, ReturnForm
 from rainforest.programs.models import Application, BudgetCategory
 from rainforest.programs.permissions import can_edit_application, can_run_programme
@@ -118,7 +118,7 @@ def _tasks(application: Application) -> list[dict[str, Any]]:
             "done": code in done,
             "url": f"programs:application_{code}",
         }
-        for code, names in domain.SECTION_NAMES.items()
+        for code, names in domain_formal_review.SECTION_NAMES.items()
     ]
 
 
@@ -134,7 +134,7 @@ def application_tasks(request: HttpRequest, application_id: int) -> HttpResponse
         now=timezone.now(),
         can_edit=can_edit_application(request.user, application),
         officer=can_run_programme(request.user),
-        all_done=len(application.sections_done) == len(domain.SECTION_NAMES),
+        all_done=len(application.sections_done) == len(domain_formal_review.SECTION_NAMES),
     )
 
 
@@ -395,7 +395,7 @@ def _kinds(application: Application) -> list[dict[str, Any]]:
     required = set(application.call.required_attachments)
     return [
         {"code": code, "name": names[0], "required": code in required}
-        for code, names in domain.ATTACHMENT_KINDS.items()
+        for code, names in domain_formal_review.ATTACHMENT_KINDS.items()
     ]
 
 
@@ -463,13 +463,13 @@ def attachment_download(
 # --- check your answers, submit, confirmation -----------------------------------------
 
 
-def _preview(application: Application) -> list[domain.Check]:
-    _decision, checks = domain.formal_review(
+def _preview(application: Application) -> list[domain_formal_review.Check]:
+    _decision, checks = domain_formal_review.formal_review(
         services.application_facts(application),
         domain.parameters_on(domain.FORMAL_REVIEW, timezone.localdate()),
         domain.parameters_on(domain.SIMILARITY, timezone.localdate()),
     )
-    return domain.submission_refusals(checks)
+    return domain_formal_review.submission_refusals(checks)
 
 
 @login_required
@@ -492,7 +492,7 @@ def application_check(request: HttpRequest, application_id: int) -> HttpResponse
         "check.html",
         application,
         problems=_preview(application),
-        kinds=dict((k, v[0]) for k, v in domain.ATTACHMENT_KINDS.items()),
+        kinds=dict((k, v[0]) for k, v in domain_formal_review.ATTACHMENT_KINDS.items()),
         errors=errors,
         now=timezone.now(),
         status=422 if errors else 200,

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from rainforest.programs import domain, selectors
+from rainforest.programs import domain_formal_review, selectors
 
 
 @require_safe
@@ -29,7 +29,8 @@ def call_detail(request: HttpRequest, call_id: int) -> HttpResponse:
             "now": timezone.now(),
             "is_open": call.opens_at <= timezone.now() <= call.closes_at,
             "attachment_names": [
-                domain.ATTACHMENT_KINDS.get(k, (k, k))[0] for k in call.required_attachments
+                domain_formal_review.ATTACHMENT_KINDS.get(k, (k, k))[0]
+                for k in call.required_attachments
             ],
         },
     )
