@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Schema
 from pydantic import BeforeValidator, StrictBool, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -62,6 +62,12 @@ def require_officer(request: HttpRequest) -> None:
             "Only programme officers may do this",
             code="forbidden",
         )
+
+
+def officer_or_404(request: HttpRequest) -> None:
+    """Staff-only reads (scores, rankings) answer 404 to anyone else, like the staff loaders."""
+    if not can_run_programme(request.user):
+        raise Http404
 
 
 class DecisionOut(Schema):
