@@ -88,7 +88,7 @@ class AuditIn(Schema):
     reason: str = Field("", max_length=2000)
 
 
-def _optionalamount(value: Any, field: str) -> Decimal | None:
+def _optional_amount(value: Any, field: str) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return amount(value, field)
@@ -145,7 +145,7 @@ def owner_plan_submit(request: HttpRequest, payload: OwnerPlanIn) -> Status[dict
         owner=applicant_org(request, payload.organisation_uscc),
         title=payload.title,
         plan=payload.plan,
-        budget_total=_optionalamount(payload.budget_total, "budget_total"),
+        budget_total=_optional_amount(payload.budget_total, "budget_total"),
         submit=payload.submit,
     )
     return Status(201, _plan(request, plan.pk))
@@ -161,7 +161,7 @@ def owner_plan_update(
         draft=plan,
         title=payload.title,
         plan=payload.plan,
-        budget_total=_optionalamount(payload.budget_total, "budget_total"),
+        budget_total=_optional_amount(payload.budget_total, "budget_total"),
     )
     return _plan(request, plan_id)
 

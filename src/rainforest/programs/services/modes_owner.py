@@ -199,6 +199,18 @@ def _lock_plan(plan: OwnerPlan) -> OwnerPlan:
     return locked
 
 
+def _bureau_acts(
+    *, actor: User, plan: OwnerPlan, action: str, reason: str, now: datetime | None
+) -> OwnerPlan:
+    """The bureau's steps on a submitted plan: approval and the audit's conclusion."""
+    require_manager(actor)
+    now = _now(now)
+    with transaction.atomic():
+        locked = _lock_plan(plan)
+        case_transition(case=locked.case, action=action, actor=actor, reason=reason, now=now)
+    return locked
+
+
 def owner_plan_decide(
     *,
     actor: User,
@@ -207,18 +219,8 @@ def owner_plan_decide(
     reason: str = "",
     now: datetime | None = None,
 ) -> OwnerPlan:
-    require_manager(actor)
-    now = _now(now)
-    with transaction.atomic():
-        locked = _lock_plan(plan)
-        case_transition(
-            case=locked.case,
-            action="approve_plan" if approve else "reject_plan",
-            actor=actor,
-            reason=reason,
-            now=now,
-        )
-    return locked
+    action = "approve_plan" if approve else "reject_plan"
+    return _bureau_acts(actor=actor, plan=plan, action=action, reason=reason, now=now)
 
 
 def subproject_add(
@@ -337,15 +339,5 @@ def owner_submit_audit(*, actor: User, plan: OwnerPlan, now: datetime | None = N
 def owner_audit(
     *, actor: User, plan: OwnerPlan, passed: bool, reason: str = "", now: datetime | None = None
 ) -> OwnerPlan:
-    require_manager(actor)
-    now = _now(now)
-    with transaction.atomic():
-        locked = _lock_plan(plan)
-        case_transition(
-            case=locked.case,
-            action="pass_audit" if passed else "return_audit",
-            actor=actor,
-            reason=reason,
-            now=now,
-        )
-    return locked
+    action = "pass_audit" if passed else "return_audit"
+    return _bureau_acts(actor=actor, plan=plan, action=action, reason=reason, now=now)
