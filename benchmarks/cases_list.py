@@ -477,7 +477,8 @@ def write_report(result: dict[str, Any], suffix: str) -> Path:
         "",
         f"- Date: {result['date']}",
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gib']} GiB RAM; "
-        f"Python {m['python']}, Django {m['django']}, {m['database']}",
+        f"Python {m['python']}, Django {m['django']}, {m['database']}; load average "
+        f"{m.get('load_average_1m', '?')} when the run ended (other work shares the machine)",
         f"- Command: `{result['command']}`",
         f"- Data: {result['cases']:,} ip_pledge cases over {BANKS} banks, written with "
         f"bulk_create (not through the services); by SLA state: {counts}",
