@@ -417,6 +417,14 @@ def test_register_then_approve(world: World) -> None:
     services.expert_approve(actor=world.officer, expert=expert, now=at(REVIEW_NOW))
     expert.refresh_from_db()
     assert expert.status == ExpertStatus.ACTIVE
+    from rainforest.cases.models import Notification
+
+    note = Notification.objects.get(user=user, kind="review.expert_approved")
+    # Told in both languages: the inbox shows the one the expert reads in.
+    assert (note.title, note.title_en) == (
+        "专家入库申请已通过",
+        "Your application to the expert pool was approved",
+    )
 
 
 @pytest.mark.parametrize(

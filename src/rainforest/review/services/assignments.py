@@ -197,6 +197,9 @@ def assignment_withdraw(
                 kind="review.assigned",
                 title="您被抽取为替补评审专家",
                 body="请登录平台确认无利害关系后评审。",
+                title_en="You were drawn as a replacement reviewer",
+                body_en="Please sign in, declare that you have no conflict of interest, "
+                "then review.",
             )
     return new
 
@@ -308,6 +311,8 @@ def assignments_remind(*, now: datetime | None = None) -> int:
                     kind="review.reminder",
                     title="评审即将到期",
                     body=f"您的评审任务将于 {timezone.localtime(a.due_at):%Y-%m-%d %H:%M} 到期。",
+                    title_en="Your review is due soon",
+                    body_en=f"Your review is due by {timezone.localtime(a.due_at):%Y-%m-%d %H:%M}.",
                 )
             a.reminded_at = now
             a.save(update_fields=["reminded_at"])

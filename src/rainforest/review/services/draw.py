@@ -205,6 +205,9 @@ def draw_perform(*, actor: User, draw_record: Draw, now: datetime | None = None)
                     kind="review.assigned",
                     title="您被抽取为评审专家",
                     body="请登录平台确认无利害关系后评审。",
+                    title_en="You were drawn as a reviewer",
+                    body_en="Please sign in, declare that you have no conflict of interest, "
+                    "then review.",
                 )
     return record
 

@@ -139,6 +139,8 @@ def panel_create(
                     kind="review.panel",
                     title="您被邀请参加会议评审",
                     body=f"{panel.name}：{panel.place}，共 {len(panel.item_refs)} 项申请。",
+                    title_en="You are invited to a meeting review",
+                    body_en=f"{panel.name}: {panel.place}, {len(panel.item_refs)} application(s).",
                 )
     return panel
 

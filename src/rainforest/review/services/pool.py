@@ -164,6 +164,8 @@ def expert_approve(*, actor: User, expert: Expert, now: datetime | None = None) 
                 kind="review.expert_approved",
                 title="专家入库申请已通过",
                 body="您已进入评审专家库。",
+                title_en="Your application to the expert pool was approved",
+                body_en="You are now in the pool of review experts.",
             )
     return expert
 
@@ -202,6 +204,8 @@ def expert_reject(
                 kind="review.expert_rejected",
                 title="专家入库申请未通过",
                 body=f"原因：{expert.status_note}",
+                title_en="Your application to the expert pool was not approved",
+                body_en=f"Reason: {expert.status_note}",
             )
     return expert
 
