@@ -156,111 +156,129 @@ def run_ibis(
 
 
 SQL = """
-WITH reg AS (
-  SELECT uscc, year(founded_on)*12 + month(founded_on) - 1 AS founded_mi,
-         least(CASE WHEN status = 'cancelled' AND cancelled_on IS NOT NULL
-                    THEN year(cancelled_on)*12 + month(cancelled_on) - 1 ELSE {last} END, {last}) AS end_mi
-  FROM read_parquet({registration})
-), firms AS (
-  SELECT uscc, founded_mi, end_mi, greatest(founded_mi, {first}) AS start_mi FROM reg
+-- The computation of rainforest.portrait.pipeline, written by hand: the monthly sources
+-- joined to the enterprise-month spine; running totals over the sparse events only.
+WITH firms AS (
+  SELECT uscc, row_number() OVER (ORDER BY uscc) AS id, founded_mi, end_mi,
+         greatest(founded_mi, {first}) AS start_mi
+  FROM (SELECT uscc, year(founded_on)*12 + month(founded_on) - 1 AS founded_mi,
+               least(CASE WHEN status = 'cancelled' AND cancelled_on IS NOT NULL
+                          THEN year(cancelled_on)*12 + month(cancelled_on) - 1 ELSE {last} END,
+                     {last}) AS end_mi
+        FROM read_parquet({registration}))
   WHERE end_mi >= greatest(founded_mi, {first})
-), spine AS (
-  SELECT f.uscc, f.founded_mi, m.mi, f.start_mi, f.end_mi
-  FROM firms f JOIN range({first}, {last} + 1) m(mi) ON m.mi BETWEEN f.start_mi AND f.end_mi
+), point AS (  -- counted from their month on; earlier ones in the spine's first month
+  SELECT uscc, year(granted_on)*12 + month(granted_on) - 1 AS emi,
+         (ip_type = 'invention')::BIGINT AS inv, (ip_type = 'utility')::BIGINT AS uti,
+         (ip_type = 'design')::BIGINT AS des, (ip_type = 'trademark')::BIGINT AS tm,
+         0 AS court, 0 AS pledge_n, 0 AS pledge_fen, 0 AS hnte, 0 AS sme, 0 AS giant, 0 AS champion
+  FROM read_parquet({ip})
+  UNION ALL
+  SELECT uscc, year(filed_on)*12 + month(filed_on) - 1, 0,0,0,0, 1, 0,0,0,0,0,0
+  FROM read_parquet({court}) WHERE role = 'defendant' AND uscc IS NOT NULL
+  UNION ALL
+  SELECT uscc, year(closed_on)*12 + month(closed_on) - 1, 0,0,0,0, -1, 0,0,0,0,0,0
+  FROM read_parquet({court}) WHERE role = 'defendant' AND uscc IS NOT NULL AND closed_on IS NOT NULL
+  UNION ALL
+  SELECT uscc, year(registered_on)*12 + month(registered_on) - 1, 0,0,0,0,0, 1, amount_fen, 0,0,0,0
+  FROM read_parquet({pledge})
+  UNION ALL
+  SELECT uscc, year(awarded_on)*12 + month(awarded_on) - 1, 0,0,0,0,0,0,0,
+         (tier = 'hnte')::BIGINT, (tier = 'sme_specialised')::BIGINT,
+         (tier = 'little_giant')::BIGINT, (tier = 'single_champion')::BIGINT
+  FROM read_parquet({tier})
+  UNION ALL  -- a tier lapses the month after its last valid day
+  SELECT uscc, year(valid_until)*12 + month(valid_until), 0,0,0,0,0,0,0,
+         -(tier = 'hnte')::BIGINT, -(tier = 'sme_specialised')::BIGINT,
+         -(tier = 'little_giant')::BIGINT, -(tier = 'single_champion')::BIGINT
+  FROM read_parquet({tier}) WHERE valid_until IS NOT NULL
+), subsidy AS (
+  SELECT f.id, year(paid_on)*12 + month(paid_on) - 1 AS emi, amount_fen, f.start_mi, f.end_mi
+  FROM read_parquet({subsidy}) JOIN firms f USING (uscc)
+), voucher AS (
+  SELECT f.id, year(used_on)*12 + month(used_on) - 1 AS emi, amount_fen, f.start_mi, f.end_mi
+  FROM read_parquet({voucher}) JOIN firms f USING (uscc)
 ), ev AS (
-  SELECT uscc, year(month)*12 + month(month) - 1 AS mi, sum(tax_fen) AS tax_fen, NULL::BIGINT AS headcount,
-         0 AS utility_paid, 0 AS inv, 0 AS uti, 0 AS des, 0 AS tm, 0 AS court, 0 AS subsidy_fen,
-         0 AS pledge_n, 0 AS pledge_fen, 0 AS voucher_fen, 0 AS hnte, 0 AS sme, 0 AS giant, 0 AS champion
-  FROM read_parquet({tax}) WHERE year(month)*12 + month(month) - 1 >= {first} GROUP BY ALL
+  SELECT f.id, greatest(p.emi, f.start_mi) AS mi, inv, uti, des, tm, court, 0 AS subsidy_fen,
+         pledge_n, pledge_fen, 0 AS voucher_fen, hnte, sme, giant, champion
+  FROM point p JOIN firms f USING (uscc) WHERE p.emi <= f.end_mi
+  UNION ALL  -- rolling sums: the amount in its month, taken back when it leaves the window
+  SELECT id, emi, 0,0,0,0,0, amount_fen, 0,0,0,0,0,0,0 FROM subsidy WHERE emi BETWEEN start_mi AND end_mi
   UNION ALL
-  SELECT uscc, year(month)*12 + month(month) - 1, 0, max(headcount), 0,0,0,0,0,0,0,0,0,0,0,0,0,0
-  FROM read_parquet({social}) WHERE year(month)*12 + month(month) - 1 >= {first} GROUP BY ALL
+  SELECT id, emi + 36, 0,0,0,0,0, -amount_fen, 0,0,0,0,0,0,0 FROM subsidy
+  WHERE emi >= start_mi AND emi + 36 <= end_mi
   UNION ALL
-  SELECT uscc, year(month)*12 + month(month) - 1, 0, NULL, max(paid::BIGINT), 0,0,0,0,0,0,0,0,0,0,0,0,0
-  FROM read_parquet({utility}) WHERE year(month)*12 + month(month) - 1 >= {first} GROUP BY ALL
+  SELECT id, emi, 0,0,0,0,0,0,0,0, amount_fen, 0,0,0,0 FROM voucher WHERE emi BETWEEN start_mi AND end_mi
   UNION ALL
-  SELECT i.uscc, greatest(year(granted_on)*12 + month(granted_on) - 1, f.start_mi), 0, NULL, 0,
-         (ip_type = 'invention')::BIGINT, (ip_type = 'utility')::BIGINT, (ip_type = 'design')::BIGINT,
-         (ip_type = 'trademark')::BIGINT, 0,0,0,0,0,0,0,0,0
-  FROM read_parquet({ip}) i JOIN firms f USING (uscc)
-  WHERE year(granted_on)*12 + month(granted_on) - 1 <= f.end_mi
-  UNION ALL
-  SELECT c.uscc, greatest(c.emi, f.start_mi), 0, NULL, 0,0,0,0,0, c.d, 0,0,0,0,0,0,0,0
-  FROM (SELECT uscc, year(filed_on)*12 + month(filed_on) - 1 AS emi, 1 AS d FROM read_parquet({court})
-        WHERE role = 'defendant' AND uscc IS NOT NULL
-        UNION ALL
-        SELECT uscc, year(closed_on)*12 + month(closed_on) - 1, -1 FROM read_parquet({court})
-        WHERE role = 'defendant' AND uscc IS NOT NULL AND closed_on IS NOT NULL) c
-  JOIN firms f USING (uscc) WHERE c.emi <= f.end_mi
-  UNION ALL
-  SELECT s.uscc, year(paid_on)*12 + month(paid_on) - 1, 0, NULL, 0,0,0,0,0,0, amount_fen, 0,0,0,0,0,0,0
-  FROM read_parquet({subsidy}) s JOIN firms f USING (uscc)
-  WHERE year(paid_on)*12 + month(paid_on) - 1 BETWEEN f.start_mi AND f.end_mi
-  UNION ALL
-  SELECT p.uscc, greatest(year(registered_on)*12 + month(registered_on) - 1, f.start_mi), 0, NULL, 0,0,0,0,0,0,0,
-         1, amount_fen, 0,0,0,0,0
-  FROM read_parquet({pledge}) p JOIN firms f USING (uscc)
-  WHERE year(registered_on)*12 + month(registered_on) - 1 <= f.end_mi
-  UNION ALL
-  SELECT v.uscc, year(used_on)*12 + month(used_on) - 1, 0, NULL, 0,0,0,0,0,0,0,0,0, amount_fen, 0,0,0,0
-  FROM read_parquet({voucher}) v JOIN firms f USING (uscc)
-  WHERE year(used_on)*12 + month(used_on) - 1 BETWEEN f.start_mi AND f.end_mi
-  UNION ALL
-  SELECT t.uscc, greatest(t.emi, f.start_mi), 0, NULL, 0,0,0,0,0,0,0,0,0,0,
-         (tier = 'hnte')::BIGINT * d, (tier = 'sme_specialised')::BIGINT * d,
-         (tier = 'little_giant')::BIGINT * d, (tier = 'single_champion')::BIGINT * d
-  FROM (SELECT uscc, tier, year(awarded_on)*12 + month(awarded_on) - 1 AS emi, 1 AS d FROM read_parquet({tier})
-        UNION ALL
-        SELECT uscc, tier, year(valid_until)*12 + month(valid_until), -1 FROM read_parquet({tier})
-        WHERE valid_until IS NOT NULL) t
-  JOIN firms f USING (uscc) WHERE t.emi <= f.end_mi
-), sums AS (
-  SELECT uscc, mi, sum(tax_fen) AS tax_fen, max(headcount) AS headcount, sum(utility_paid) AS utility_paid,
-         sum(inv) AS inv, sum(uti) AS uti, sum(des) AS des, sum(tm) AS tm, sum(court) AS court,
-         sum(subsidy_fen) AS subsidy_fen, sum(pledge_n) AS pledge_n, sum(pledge_fen) AS pledge_fen,
-         sum(voucher_fen) AS voucher_fen, sum(hnte) AS hnte, sum(sme) AS sme, sum(giant) AS giant,
-         sum(champion) AS champion
-  FROM ev GROUP BY uscc, mi
-), j AS (
-  SELECT s.uscc, s.mi, s.founded_mi, x.headcount,
-         coalesce(x.tax_fen, 0) AS tax_fen, coalesce(x.utility_paid, 0) AS utility_paid,
-         coalesce(x.inv, 0) AS inv, coalesce(x.uti, 0) AS uti, coalesce(x.des, 0) AS des, coalesce(x.tm, 0) AS tm,
-         coalesce(x.court, 0) AS court, coalesce(x.subsidy_fen, 0) AS subsidy_fen,
-         coalesce(x.pledge_n, 0) AS pledge_n, coalesce(x.pledge_fen, 0) AS pledge_fen,
-         coalesce(x.voucher_fen, 0) AS voucher_fen, coalesce(x.hnte, 0) AS hnte, coalesce(x.sme, 0) AS sme,
-         coalesce(x.giant, 0) AS giant, coalesce(x.champion, 0) AS champion
-  FROM spine s LEFT JOIN sums x USING (uscc, mi)
-), f AS (
-  SELECT uscc, mi, headcount, mi - founded_mi + 1 AS months_active,
-    sum(tax_fen) OVER w12 AS tax_12m_fen,
-    sum(inv) OVER c AS patents_invention, sum(uti) OVER c AS patents_utility, sum(des) OVER c AS patents_design,
-    sum(tm) OVER c AS trademarks, sum(court) OVER c AS court_open_defendant,
-    sum(utility_paid) OVER w12 AS utility_paid_months_12m, sum(subsidy_fen) OVER w36 AS subsidies_36m_fen,
+  SELECT id, emi + 12, 0,0,0,0,0,0,0,0, -amount_fen, 0,0,0,0 FROM voucher
+  WHERE emi >= start_mi AND emi + 12 <= end_mi
+), evm AS (
+  SELECT id, mi, sum(inv)::BIGINT AS inv, sum(uti)::BIGINT AS uti, sum(des)::BIGINT AS des,
+         sum(tm)::BIGINT AS tm, sum(court)::BIGINT AS court, sum(subsidy_fen)::BIGINT AS subsidy_fen,
+         sum(pledge_n)::BIGINT AS pledge_n, sum(pledge_fen)::BIGINT AS pledge_fen,
+         sum(voucher_fen)::BIGINT AS voucher_fen, sum(hnte)::BIGINT AS hnte, sum(sme)::BIGINT AS sme,
+         sum(giant)::BIGINT AS giant, sum(champion)::BIGINT AS champion
+  FROM ev GROUP BY id, mi
+), running AS (
+  SELECT id, mi AS ev_mi,
+    sum(inv) OVER c AS patents_invention, sum(uti) OVER c AS patents_utility,
+    sum(des) OVER c AS patents_design, sum(tm) OVER c AS trademarks,
+    sum(court) OVER c AS court_open_defendant, sum(subsidy_fen) OVER c AS subsidies_36m_fen,
     sum(pledge_n) OVER c AS pledges_count, sum(pledge_fen) OVER c AS pledges_fen,
-    sum(voucher_fen) OVER w12 AS vouchers_12m_fen,
+    sum(voucher_fen) OVER c AS vouchers_12m_fen,
     (sum(hnte) OVER c > 0)::BIGINT AS tier_hnte, (sum(sme) OVER c > 0)::BIGINT AS tier_sme_specialised,
-    (sum(giant) OVER c > 0)::BIGINT AS tier_little_giant, (sum(champion) OVER c > 0)::BIGINT AS tier_single_champion
-  FROM j
-  WINDOW w12 AS (PARTITION BY uscc ORDER BY mi ROWS BETWEEN 11 PRECEDING AND CURRENT ROW),
-         w36 AS (PARTITION BY uscc ORDER BY mi ROWS BETWEEN 35 PRECEDING AND CURRENT ROW),
-         c AS (PARTITION BY uscc ORDER BY mi ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    (sum(giant) OVER c > 0)::BIGINT AS tier_little_giant,
+    (sum(champion) OVER c > 0)::BIGINT AS tier_single_champion
+  FROM evm WINDOW c AS (PARTITION BY id ORDER BY mi ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+), tax AS (  -- the monthly sources: at most one row per enterprise and month (their key)
+  SELECT f.id, m.mi, m.tax_fen FROM (
+    SELECT uscc, year(month)*12 + month(month) - 1 AS mi, tax_fen FROM read_parquet({tax})) m
+  JOIN firms f USING (uscc) WHERE m.mi BETWEEN f.start_mi AND f.end_mi
+), social AS (
+  SELECT f.id, m.mi, m.headcount FROM (
+    SELECT uscc, year(month)*12 + month(month) - 1 AS mi, headcount FROM read_parquet({social})) m
+  JOIN firms f USING (uscc) WHERE m.mi BETWEEN f.start_mi AND f.end_mi
+), utility AS (
+  SELECT f.id, m.mi, m.paid FROM (
+    SELECT uscc, year(month)*12 + month(month) - 1 AS mi, paid FROM read_parquet({utility})) m
+  JOIN firms f USING (uscc) WHERE m.mi BETWEEN f.start_mi AND f.end_mi
 ), g AS (
-  SELECT *, lag(tax_12m_fen, 12) OVER (PARTITION BY uscc ORDER BY mi) AS tax_prev_12m_fen,
-            lag(headcount, 12) OVER (PARTITION BY uscc ORDER BY mi) AS headcount_12m_ago
-  FROM f
+  SELECT s.id, s.mi, coalesce(t.tax_fen, 0) AS tax_fen, h.headcount,
+         coalesce(u.paid::BIGINT, 0) AS paid, e.mi AS ev_mi
+  FROM (SELECT id, unnest(range(start_mi, end_mi + 1)) AS mi FROM firms) s
+  LEFT JOIN tax t ON t.id = s.id AND t.mi = s.mi
+  LEFT JOIN social h ON h.id = s.id AND h.mi = s.mi
+  LEFT JOIN utility u ON u.id = s.id AND u.mi = s.mi
+  LEFT JOIN evm e ON e.id = s.id AND e.mi = s.mi
+), w AS (
+  SELECT id, mi, headcount,
+    sum(tax_fen) OVER (m ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS tax_12m_fen,
+    sum(tax_fen) OVER (m ROWS BETWEEN 23 PRECEDING AND 12 PRECEDING) AS tax_prev_12m_fen,
+    lag(headcount, 12) OVER m AS headcount_12m_ago,
+    sum(paid) OVER (m ROWS BETWEEN 11 PRECEDING AND CURRENT ROW) AS utility_paid_months_12m,
+    max(ev_mi) OVER (m ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ev_mi
+  FROM g WINDOW m AS (PARTITION BY id ORDER BY mi)
 )
-SELECT uscc, mi, make_date((mi // 12)::INT, (mi % 12 + 1)::INT, 1) AS month, months_active,
+SELECT f.uscc, w.mi, make_date((w.mi // 12)::INT, (w.mi % 12 + 1)::INT, 1) AS month,
+  w.mi - f.founded_mi + 1 AS months_active,
   tax_12m_fen::BIGINT AS tax_12m_fen, tax_prev_12m_fen::BIGINT AS tax_prev_12m_fen,
-  CASE WHEN tax_prev_12m_fen > 0 THEN round((tax_12m_fen - tax_prev_12m_fen) * 10000.0 / tax_prev_12m_fen)::BIGINT END AS tax_growth_bp,
+  CASE WHEN tax_prev_12m_fen > 0
+       THEN round((tax_12m_fen - tax_prev_12m_fen)::DOUBLE * 10000 / tax_prev_12m_fen)::BIGINT END AS tax_growth_bp,
   headcount, headcount_12m_ago,
-  CASE WHEN headcount_12m_ago > 0 THEN round((headcount - headcount_12m_ago) * 100.0 / headcount_12m_ago)::BIGINT END AS headcount_change_pct,
-  patents_invention::BIGINT AS patents_invention, patents_utility::BIGINT AS patents_utility,
-  patents_design::BIGINT AS patents_design, trademarks::BIGINT AS trademarks,
-  court_open_defendant::BIGINT AS court_open_defendant, utility_paid_months_12m::BIGINT AS utility_paid_months_12m,
-  subsidies_36m_fen::BIGINT AS subsidies_36m_fen, pledges_count::BIGINT AS pledges_count,
-  pledges_fen::BIGINT AS pledges_fen, vouchers_12m_fen::BIGINT AS vouchers_12m_fen,
-  tier_hnte, tier_sme_specialised, tier_little_giant, tier_single_champion
-FROM g
+  CASE WHEN headcount_12m_ago > 0
+       THEN round((headcount - headcount_12m_ago)::DOUBLE * 100 / headcount_12m_ago)::BIGINT END AS headcount_change_pct,
+  coalesce(patents_invention, 0)::BIGINT AS patents_invention,
+  coalesce(patents_utility, 0)::BIGINT AS patents_utility,
+  coalesce(patents_design, 0)::BIGINT AS patents_design, coalesce(trademarks, 0)::BIGINT AS trademarks,
+  coalesce(court_open_defendant, 0)::BIGINT AS court_open_defendant,
+  utility_paid_months_12m::BIGINT AS utility_paid_months_12m,
+  coalesce(subsidies_36m_fen, 0)::BIGINT AS subsidies_36m_fen,
+  coalesce(pledges_count, 0)::BIGINT AS pledges_count, coalesce(pledges_fen, 0)::BIGINT AS pledges_fen,
+  coalesce(vouchers_12m_fen, 0)::BIGINT AS vouchers_12m_fen,
+  coalesce(tier_hnte, 0) AS tier_hnte, coalesce(tier_sme_specialised, 0) AS tier_sme_specialised,
+  coalesce(tier_little_giant, 0) AS tier_little_giant,
+  coalesce(tier_single_champion, 0) AS tier_single_champion
+FROM w JOIN firms f USING (id) LEFT JOIN running r USING (id, ev_mi)
 """
 
 
@@ -268,7 +286,13 @@ def run_sql(work: Path, out: Path, info: dict[str, Any], threads: int, memory: s
     import duckdb
 
     con = duckdb.connect(
-        config={"threads": threads, "memory_limit": memory, "temp_directory": str(work / "spill")}
+        config={
+            "threads": threads,
+            "memory_limit": memory,
+            "temp_directory": str(work / "spill"),
+            # As the platform's engine: output rows in no particular order.
+            "preserve_insertion_order": False,
+        }
     )
     files = {
         code: "[" + ", ".join(f"'{p}'" for p in _files(work, code)) + "]"
@@ -298,20 +322,27 @@ def _round_half_away(values: Any) -> Any:
 
 
 def run_pandas(work: Path, out: Path, info: dict[str, Any]) -> None:
+    """The pipeline's computation in pandas: merges on (enterprise, month), group-wise sums.
+
+    As the pipeline: enterprises numbered once; the monthly sources merged onto the
+    enterprise-month spine; running totals over the sparse events, carried forward over
+    the months. Rolling sums are differences of group-wise cumulative sums (vectorised;
+    ``groupby().rolling()`` gives the same numbers far more slowly).
+    """
     import numpy as np
     import pandas as pd
 
     first, last = info["first_mi"], info["last_mi"]
 
-    def read(code: str) -> pd.DataFrame:
-        frames = [pd.read_parquet(p) for p in _files(work, code)]
+    def read(code: str, columns: list[str]) -> pd.DataFrame:
+        frames = [pd.read_parquet(p, columns=columns) for p in _files(work, code)]
         return pd.concat(frames, ignore_index=True)
 
-    def mi(s: pd.Series) -> pd.Series:
+    def mi(s: pd.Series) -> np.ndarray:
         d = pd.to_datetime(s)
-        return (d.dt.year * 12 + d.dt.month - 1).astype("int64")
+        return (d.dt.year * 12 + d.dt.month - 1).to_numpy("int64")
 
-    reg = read("registration")
+    reg = read("registration", ["uscc", "founded_on", "status", "cancelled_on"])
     founded = mi(reg["founded_on"])
     cancelled = np.where(
         (reg["status"] == "cancelled") & reg["cancelled_on"].notna(),
@@ -321,180 +352,159 @@ def run_pandas(work: Path, out: Path, info: dict[str, Any]) -> None:
     firms = pd.DataFrame(
         {
             "uscc": reg["uscc"].to_numpy(),
-            "founded_mi": founded.to_numpy(),
+            "founded_mi": founded,
             "end_mi": np.minimum(cancelled, last),
         }
     )
     firms["start_mi"] = np.maximum(firms["founded_mi"], first)
-    firms = firms[firms["end_mi"] >= firms["start_mi"]].reset_index(drop=True)
-    cols = [
-        "tax_fen",
-        "headcount",
-        "utility_paid",
-        "inv",
-        "uti",
-        "des",
-        "tm",
-        "court",
-        "subsidy_fen",
-        "pledge_n",
-        "pledge_fen",
-        "voucher_fen",
-        "hnte",
-        "sme",
-        "giant",
-        "champion",
-    ]
-    parts = []
+    firms = firms[firms["end_mi"] >= firms["start_mi"]].sort_values("uscc", ignore_index=True)
+    codes = pd.Index(firms["uscc"])
+    start = firms["start_mi"].to_numpy()
+    end = firms["end_mi"].to_numpy()
 
-    def part(df: pd.DataFrame, month: pd.Series, **values: Any) -> None:
-        frame = pd.DataFrame({"uscc": df["uscc"].to_numpy(), "mi": month.to_numpy()})
+    def keyed(df: pd.DataFrame, month: np.ndarray) -> pd.DataFrame:
+        """The rows of enterprises computed, with their id and month (``emi``)."""
+        ids = codes.get_indexer(df["uscc"])
+        df = df.assign(id=ids, emi=month).drop(columns="uscc")
+        return df[ids >= 0]
+
+    # The spine: one row per enterprise and month of its life in the window, in order.
+    counts = end - start + 1
+    ids = np.repeat(np.arange(len(firms)), counts)
+    pos = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    spine = pd.DataFrame({"id": ids, "mi": start[ids] + pos})
+
+    # Monthly sources: at most one row per enterprise and month (their key).
+    for code, column in (("tax", "tax_fen"), ("social", "headcount"), ("utility", "paid")):
+        df = read(code, ["uscc", "month", column])
+        df = keyed(df, mi(df["month"]))
+        df = df[(df["emi"] >= start[df["id"]]) & (df["emi"] <= end[df["id"]])]
+        spine = spine.merge(
+            df[["id", "emi", column]].rename(columns={"emi": "mi"}), on=["id", "mi"], how="left"
+        )
+
+    # Events: signed deltas in their month; running totals over the event months only.
+    deltas = {
+        "inv": "patents_invention",
+        "uti": "patents_utility",
+        "des": "patents_design",
+        "tm": "trademarks",
+        "court": "court_open_defendant",
+        "subsidy_fen": "subsidies_36m_fen",
+        "pledge_n": "pledges_count",
+        "pledge_fen": "pledges_fen",
+        "voucher_fen": "vouchers_12m_fen",
+        "hnte": "tier_hnte",
+        "sme": "tier_sme_specialised",
+        "giant": "tier_little_giant",
+        "champion": "tier_single_champion",
+    }
+    parts: list[pd.DataFrame] = []
+
+    def held(df: pd.DataFrame, **values: Any) -> None:
+        """Counted from their month on; an event before the spine in its first month."""
+        s, e = start[df["id"]], end[df["id"]]
+        keep = df["emi"].to_numpy() <= e
+        frame = pd.DataFrame(
+            {"id": df["id"].to_numpy()[keep], "mi": np.maximum(df["emi"].to_numpy(), s)[keep]}
+        )
         for name, value in values.items():
-            frame[name] = np.asarray(value)
+            frame[name] = np.broadcast_to(np.asarray(value, dtype="int64"), keep.shape)[keep]
         parts.append(frame)
 
-    bounds = firms.set_index("uscc")[["start_mi", "end_mi"]]
-    for code, agg, name in (
-        ("tax", "sum", "tax_fen"),
-        ("social", "max", "headcount"),
-        ("utility", "max", "paid"),
-    ):
-        df = read(code)
-        df["mi"] = mi(df["month"])
-        df = df[df["mi"] >= first]
-        g = df.groupby(["uscc", "mi"], sort=False)[name].agg(agg).reset_index()
-        target = {"tax_fen": "tax_fen", "headcount": "headcount", "paid": "utility_paid"}[name]
-        part(g, g["mi"], **{target: g[name].astype("int64")})
-
-    def clamp(df: pd.DataFrame, month: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
-        df = df.assign(emi=month.to_numpy()).join(bounds, on="uscc", how="inner")
-        df = df[df["emi"] <= df["end_mi"]]
-        return df, np.maximum(df["emi"], df["start_mi"])
-
-    ip = read("ip")
-    ip, m = clamp(ip, mi(ip["granted_on"]))
-    part(
-        ip,
-        m,
-        inv=(ip["ip_type"] == "invention").astype("int64"),
-        uti=(ip["ip_type"] == "utility").astype("int64"),
-        des=(ip["ip_type"] == "design").astype("int64"),
-        tm=(ip["ip_type"] == "trademark").astype("int64"),
-    )
-    court = read("court")
-    court = court[(court["role"] == "defendant") & court["uscc"].notna()]
-    opened = pd.DataFrame({"uscc": court["uscc"], "emi": mi(court["filed_on"]), "d": 1})
-    closed_rows = court[court["closed_on"].notna()]
-    closed = pd.DataFrame(
-        {"uscc": closed_rows["uscc"], "emi": mi(closed_rows["closed_on"]), "d": -1}
-    )
-    ce = pd.concat([opened, closed], ignore_index=True)
-    ce, m = clamp(ce.drop(columns="emi"), ce["emi"])
-    part(ce, m, court=ce["d"].astype("int64"))
-    for code, column, target in (
-        ("subsidy", "paid_on", "subsidy_fen"),
-        ("voucher", "used_on", "voucher_fen"),
-    ):
-        df = read(code)
-        df = df.assign(emi=mi(df[column]).to_numpy()).join(bounds, on="uscc", how="inner")
-        df = df[(df["emi"] >= df["start_mi"]) & (df["emi"] <= df["end_mi"])]
-        part(df, df["emi"], **{target: df["amount_fen"].astype("int64")})
-    pl = read("pledge")
-    pl, m = clamp(pl, mi(pl["registered_on"]))
-    part(
-        pl, m, pledge_n=np.ones(len(pl), dtype="int64"), pledge_fen=pl["amount_fen"].astype("int64")
-    )
-    tr = read("tier")
-    on = pd.DataFrame({"uscc": tr["uscc"], "tier": tr["tier"], "emi": mi(tr["awarded_on"]), "d": 1})
-    offr = tr[tr["valid_until"].notna()]
-    off = pd.DataFrame(
-        {"uscc": offr["uscc"], "tier": offr["tier"], "emi": mi(offr["valid_until"]) + 1, "d": -1}
-    )
-    te = pd.concat([on, off], ignore_index=True)
-    te, m = clamp(te.drop(columns="emi"), te["emi"])
-    part(
-        te,
-        m,
-        **{
-            k: ((te["tier"] == t).astype("int64") * te["d"])
-            for k, t in (
-                ("hnte", "hnte"),
-                ("sme", "sme_specialised"),
-                ("giant", "little_giant"),
-                ("champion", "single_champion"),
+    def rolling(df: pd.DataFrame, name: str, months: int) -> None:
+        """In the month paid, taken back ``months`` later (a rolling sum)."""
+        s, e = start[df["id"]], end[df["id"]]
+        m, amount = df["emi"].to_numpy(), df["amount_fen"].to_numpy("int64")
+        paid = (m >= s) & (m <= e)
+        back = paid & (m + months <= e)
+        parts.append(
+            pd.DataFrame({"id": df["id"].to_numpy()[paid], "mi": m[paid], name: amount[paid]})
+        )
+        parts.append(
+            pd.DataFrame(
+                {"id": df["id"].to_numpy()[back], "mi": m[back] + months, name: -amount[back]}
             )
-        },
+        )
+
+    ip = read("ip", ["uscc", "granted_on", "ip_type"])
+    ip = keyed(ip, mi(ip["granted_on"]))
+    kind = ip["ip_type"]
+    held(
+        ip,
+        inv=kind == "invention",
+        uti=kind == "utility",
+        des=kind == "design",
+        tm=kind == "trademark",
     )
-    stacked = pd.concat(parts, ignore_index=True)
-    for c in cols:
-        if c not in stacked:
-            stacked[c] = 0 if c != "headcount" else np.nan
-    agg = {c: ("max" if c == "headcount" else "sum") for c in cols}
-    sums = stacked.groupby(["uscc", "mi"], sort=False).agg(agg)
-    counts = (firms["end_mi"] - firms["start_mi"] + 1).to_numpy()
-    idx = np.repeat(np.arange(len(firms)), counts)
-    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    spine = pd.DataFrame(
+    court = read("court", ["uscc", "role", "filed_on", "closed_on"])
+    court = court[(court["role"] == "defendant") & court["uscc"].notna()]
+    held(keyed(court, mi(court["filed_on"])), court=1)
+    closed = court[court["closed_on"].notna()]
+    held(keyed(closed, mi(closed["closed_on"])), court=-1)
+    pledge = read("pledge", ["uscc", "registered_on", "amount_fen"])
+    pledge = keyed(pledge, mi(pledge["registered_on"]))
+    held(pledge, pledge_n=1, pledge_fen=pledge["amount_fen"])
+    tiers = {
+        "hnte": "hnte",
+        "sme": "sme_specialised",
+        "giant": "little_giant",
+        "champion": "single_champion",
+    }
+    tier = read("tier", ["uscc", "tier", "awarded_on", "valid_until"])
+    awarded = keyed(tier, mi(tier["awarded_on"]))
+    held(awarded, **{k: awarded["tier"] == v for k, v in tiers.items()})
+    lapsed = tier[tier["valid_until"].notna()]
+    lapsed = keyed(lapsed, mi(lapsed["valid_until"]) + 1)  # the month after its last day
+    held(lapsed, **{k: -(lapsed["tier"] == v).astype("int64") for k, v in tiers.items()})
+    subsidy = read("subsidy", ["uscc", "paid_on", "amount_fen"])
+    rolling(keyed(subsidy, mi(subsidy["paid_on"])), "subsidy_fen", 36)
+    voucher = read("voucher", ["uscc", "used_on", "amount_fen"])
+    rolling(keyed(voucher, mi(voucher["used_on"])), "voucher_fen", 12)
+    events = pd.concat(parts, ignore_index=True).fillna(0)
+    running = events.groupby(["id", "mi"]).sum().astype("int64").groupby(level="id").cumsum()
+    for name in ("hnte", "sme", "giant", "champion"):
+        running[name] = (running[name] > 0).astype("int64")
+    running = running.rename(columns=deltas)
+
+    # Each month takes its enterprise's latest running totals; rolling sums over the spine.
+    j = spine.join(running, on=["id", "mi"])
+    by = j.groupby("id", sort=False)
+    features = list(deltas.values())
+    j[features] = by[features].ffill().fillna(0).astype("int64")
+
+    def rolling_sum(values: pd.Series, n: int) -> np.ndarray:
+        cs = values.groupby(j["id"], sort=False).cumsum().to_numpy()
+        before = np.concatenate([np.zeros(n, dtype=cs.dtype), cs[:-n]])
+        return np.where(pos >= n, cs - before, cs)
+
+    tax = j["tax_fen"].fillna(0).astype("int64")
+    t12 = pd.Series(rolling_sum(tax, 12))
+    prev = t12.groupby(j["id"], sort=False).shift(12).astype("Int64")
+    hc = j["headcount"].astype("Int64")
+    ago = hc.groupby(j["id"], sort=False).shift(12)
+    out_df = pd.DataFrame(
         {
-            "uscc": firms["uscc"].to_numpy()[idx],
-            "mi": firms["start_mi"].to_numpy()[idx] + offsets,
-            "founded_mi": firms["founded_mi"].to_numpy()[idx],
+            "uscc": firms["uscc"].to_numpy()[j["id"].to_numpy()],
+            "mi": j["mi"].to_numpy(),
+            "months_active": j["mi"].to_numpy()
+            - firms["founded_mi"].to_numpy()[j["id"].to_numpy()]
+            + 1,
+            "tax_12m_fen": t12.to_numpy(),
+            "tax_prev_12m_fen": prev.to_numpy(),
+            "tax_growth_bp": _round_half_away(
+                ((t12 - prev) * 10000.0 / prev).where(prev > 0)
+            ).to_numpy(),
+            "headcount": hc.to_numpy(),
+            "headcount_12m_ago": ago.to_numpy(),
+            "headcount_change_pct": _round_half_away(
+                ((hc - ago) * 100.0 / ago).where(ago > 0)
+            ).to_numpy(),
+            "utility_paid_months_12m": rolling_sum(j["paid"].fillna(False).astype("int64"), 12),
         }
     )
-    j = spine.join(sums, on=["uscc", "mi"])
-    for c in cols:
-        if c != "headcount":
-            j[c] = j[c].fillna(0).astype("int64")
-    j = j.sort_values(["uscc", "mi"], kind="stable").reset_index(drop=True)
-    group = j["uscc"]
-    pos = j.groupby(group, sort=False).cumcount().to_numpy()
-
-    def cum(c: str) -> np.ndarray:
-        return j.groupby(group, sort=False)[c].cumsum().to_numpy()
-
-    def rolling(c: str, n: int) -> np.ndarray:
-        cs = cum(c)
-        shifted = (
-            np.concatenate([np.zeros(n, dtype=cs.dtype), cs[:-n]])
-            if len(cs) > n
-            else np.zeros_like(cs)
-        )
-        return np.where(pos >= n, cs - shifted, cs)
-
-    out_df = pd.DataFrame({"uscc": j["uscc"], "mi": j["mi"]})
-    out_df["months_active"] = j["mi"] - j["founded_mi"] + 1
-    out_df["tax_12m_fen"] = rolling("tax_fen", 12)
-    hc = j["headcount"].astype("Int64")
-    t12 = pd.Series(out_df["tax_12m_fen"].to_numpy())
-    prev = t12.groupby(group.to_numpy(), sort=False).shift(12).astype("Int64")
-    ago = hc.groupby(group.to_numpy(), sort=False).shift(12)
-    out_df["tax_prev_12m_fen"] = prev.to_numpy()
-    out_df["headcount"] = hc.to_numpy()
-    out_df["headcount_12m_ago"] = ago.to_numpy()
-    growth = ((t12 - prev) * 10000.0 / prev).where(prev > 0)
-    out_df["tax_growth_bp"] = _round_half_away(growth).to_numpy()
-    change = ((hc - ago) * 100.0 / ago).where(ago > 0)
-    out_df["headcount_change_pct"] = _round_half_away(change).to_numpy()
-    for name, c in (
-        ("patents_invention", "inv"),
-        ("patents_utility", "uti"),
-        ("patents_design", "des"),
-        ("trademarks", "tm"),
-        ("court_open_defendant", "court"),
-        ("pledges_count", "pledge_n"),
-        ("pledges_fen", "pledge_fen"),
-    ):
-        out_df[name] = cum(c)
-    out_df["utility_paid_months_12m"] = rolling("utility_paid", 12)
-    out_df["subsidies_36m_fen"] = rolling("subsidy_fen", 36)
-    out_df["vouchers_12m_fen"] = rolling("voucher_fen", 12)
-    for name, c in (
-        ("tier_hnte", "hnte"),
-        ("tier_sme_specialised", "sme"),
-        ("tier_little_giant", "giant"),
-        ("tier_single_champion", "champion"),
-    ):
-        out_df[name] = (cum(c) > 0).astype("int64")
+    for name in features:
+        out_df[name] = j[name].to_numpy()
     out_df.to_parquet(out, index=False)
 
 

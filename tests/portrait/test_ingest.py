@@ -120,6 +120,19 @@ def test_ingest_duplicates_in_the_drop_and_of_an_earlier_drop(tmp_path: Path) ->
     )
 
 
+def test_ingest_monthly_figure_is_stored_by_month_and_a_second_one_is_a_duplicate(
+    tmp_path: Path,
+) -> None:
+    _csv(tmp_path, "tax", "2026-05.csv", [TAX_OK | {"month": "2026-05-20"}, TAX_OK])
+
+    report, lake = _ingest(tmp_path, "tax", "2026-05.csv")
+
+    assert (report.accepted, report.quarantined) == (1, {"duplicate_in_drop": 1})
+    assert duckdb.sql(f"SELECT month FROM '{lake.path(report.clean)}'").fetchall() == [
+        (date(2026, 5, 1),)
+    ]
+
+
 def test_ingest_unknown_code_value_is_quarantined(tmp_path: Path) -> None:
     _csv(
         tmp_path,

@@ -8,7 +8,9 @@ Each drop is checked against the source registry (``sources.py``):
 - every row is then checked: required values present, values of the right type, codes
   from the allowed list, amounts and counts not negative, the unified social credit code's
   check digit (GB 32100-2015, ``rainforest.core.ids``), dates from 1980 to the as-of day,
-  no duplicate of another row of the drop or of an earlier drop.
+  no duplicate of another row of the drop or of an earlier drop (by the source's key;
+  a monthly source's month is stored as the first day of its month, so two figures for
+  one enterprise and month are duplicates).
 
 Good rows go to ``lake/clean/``, bad rows to ``lake/quarantine/`` with their reason, and
 the report counts both: ``rows == accepted + quarantined`` for every drop, so nothing is
@@ -307,7 +309,13 @@ def ingest_drop(
     typed_cols = []
     for col in spec.columns:
         source_col = "u.norm" if (col.name == "uscc" and spec.has_uscc) else f"r.{_q(col.name)}"
-        typed_cols.append(f"TRY_CAST({source_col} AS {col.type}) AS {_q(col.name)}")
+        typed = f"TRY_CAST({source_col} AS {col.type})"
+        if spec.cadence == "monthly" and col.name == spec.month_column:
+            # A monthly figure belongs to a month: stored as its first day, so the key
+            # (code, month) allows one row per enterprise and month, which the pipeline
+            # relies on (it joins the monthly sources instead of summing them).
+            typed = f"CAST(date_trunc('month', {typed}) AS DATE)"
+        typed_cols.append(f"{typed} AS {_q(col.name)}")
     join = "LEFT JOIN uscc_map u ON u.raw = r.uscc" if spec.has_uscc else ""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE t AS SELECT r._row, "

@@ -5,23 +5,36 @@ cluster, for data that outgrows one machine); tests run both on the same small d
 compare the outputs row for row. Every column is an integer (amounts in fen, growth in
 basis points), so the engines agree exactly.
 
-How a month's row is built: a *spine* has one row per enterprise per month of its life
-within the data window; each source is reduced to deltas per (enterprise, month) and all
-of them are stacked and summed in one pass, joined to the spine once, then turned into
-features by window functions over the enterprise's months: rolling 12 or 36 months,
-cumulative sums (patents held, open court cases), and a lag of 12 for growth.
+How a month's row is built, in two parts, because the sources come in two shapes:
+
+- **Dense**: tax, social insurance and utility have a row per enterprise per month. A
+  *spine* has one row per enterprise per month of its life within the data window; each
+  monthly source is joined to it on (enterprise, month) — ingestion guarantees at most one
+  row per enterprise and month (the month is the first of its month and the key is
+  checked) — and one window pass over the enterprise's months gives the rolling 12 months
+  of tax and of paid utility bills, the 12 months before those, and the headcount 12
+  months ago.
+- **Sparse**: patents, court cases, subsidies, pledges, vouchers and tiers are events,
+  a few per enterprise. Every feature they feed is a running total of signed deltas in
+  the event's month: a patent adds one from its grant on; a court case adds one when filed
+  and takes it back when closed; a subsidy adds its amount when paid and takes it back 36
+  months later (a rolling 36-month sum), a voucher 12 months later; a tier adds one when
+  awarded and takes it back the month after it lapses. The running totals are computed
+  over the events only (a few rows per enterprise, not one per month) and each month's
+  row takes those of its enterprise's latest event month (found in the same window pass).
+
+Enterprises are numbered once (``id``) so the big joins and the window sort on integers.
 
 Incremental runs: ``touched`` lists, per enterprise, the first month a new drop changed.
 Only those enterprises are recomputed, only from that month on; the spine for them starts
 ``LOOKBACK`` months earlier so that every window of an emitted row is complete. Events
-before the spine's first month count in its first month for cumulative features, so a
-partial spine gives the same numbers as a full one.
+before the spine's first month count in its first month for running totals, so a partial
+spine gives the same numbers as a full one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -58,26 +71,29 @@ FEATURE_COLUMNS = (
     "tier_single_champion",
 )
 
-# Delta columns every source contributes to (zero or null where it has nothing).
-_DELTAS: dict[str, str] = {
-    "tax_fen": "int64",
-    "headcount": "int64",
-    "utility_paid": "int64",
-    "inv": "int64",
-    "uti": "int64",
-    "des": "int64",
-    "tm": "int64",
-    "court": "int64",
-    "subsidy_fen": "int64",
-    "pledge_n": "int64",
-    "pledge_fen": "int64",
-    "voucher_fen": "int64",
-    "hnte": "int64",
-    "sme": "int64",
-    "giant": "int64",
-    "champion": "int64",
+# The event deltas and the running total (feature) each one feeds.
+_RUNNING: dict[str, str] = {
+    "inv": "patents_invention",
+    "uti": "patents_utility",
+    "des": "patents_design",
+    "tm": "trademarks",
+    "court": "court_open_defendant",
+    "subsidy_fen": "subsidies_36m_fen",
+    "pledge_n": "pledges_count",
+    "pledge_fen": "pledges_fen",
+    "voucher_fen": "vouchers_12m_fen",
 }
-_NULLABLE = {"headcount"}
+# Tiers: held while the running total of awards minus lapses is positive.
+_TIERS: dict[str, tuple[str, str]] = {
+    "hnte": ("hnte", "tier_hnte"),
+    "sme": ("sme_specialised", "tier_sme_specialised"),
+    "giant": ("little_giant", "tier_little_giant"),
+    "champion": ("single_champion", "tier_single_champion"),
+}
+_DELTAS = (*_RUNNING, *_TIERS)
+# Rolling sums of events: the months an amount stays in the sum.
+SUBSIDY_MONTHS = 36
+VOUCHER_MONTHS = 12
 
 
 def _mi(value: ir.DateValue) -> ir.IntegerValue:
@@ -87,46 +103,23 @@ def _mi(value: ir.DateValue) -> ir.IntegerValue:
 def _int(value: ir.NumericValue) -> ir.IntegerValue:
     """An exact BIGINT: DuckDB sums BIGINTs as HUGEINT, which Parquet would store as a double.
 
-    Ibis drops a cast to the type it already believes a column has, so go through decimal.
+    Ibis drops a cast to the type it already believes a column has, so go through decimal:
+    DECIMAL(18, 0), which DuckDB keeps in a BIGINT, so the casts are cheap (through
+    DECIMAL(38, 0), a HUGEINT, they cost more than the window sums themselves). A sum
+    beyond 10^18 fen fails the cast instead of wrapping.
     """
-    return value.cast("decimal(38, 0)").cast("int64")
+    return value.cast("decimal(18, 0)").cast("int64")
 
 
-def _deltas(table: ir.Table, mi: ir.IntegerValue, **values: Any) -> ir.Table:
-    """The table as (uscc, mi, every delta column): its own values, the others 0 or null."""
-    cols: dict[str, Any] = {"uscc": table.uscc, "mi": mi.cast("int64")}
-    for name, dtype in _DELTAS.items():
-        if name in values:
-            cols[name] = values[name].cast(dtype)
-        elif name in _NULLABLE:
-            cols[name] = ibis.null().cast(dtype)
-        else:
-            cols[name] = ibis.literal(0).cast(dtype)
-    return table.select(**cols)
-
-
-def features(
-    t: Mapping[str, ir.Table],
-    *,
-    first_mi: int,
-    last_mi: int,
-    touched: ir.Table | None = None,
-    min_touched_mi: int | None = None,
-) -> ir.Table:
-    """Features per enterprise per month, for every month from ``first_mi`` to ``last_mi``.
-
-    ``t`` maps source codes to tables; ``t["court"]`` must already carry ``uscc`` (linked).
-    With ``touched`` (uscc, from_mi) only those enterprises and months are computed.
-    """
-    reg = t["registration"]
-    founded = _mi(reg.founded_on)
+def _firms(reg: ir.Table, *, first_mi: int, last_mi: int, touched: ir.Table | None) -> ir.Table:
+    """One row per enterprise computed: id, months of its spine and the first emitted."""
     cancelled = ibis.cases(
         ((reg.status == "cancelled") & reg.cancelled_on.notnull(), _mi(reg.cancelled_on)),
         else_=ibis.literal(last_mi),
     )
     firms = reg.select(
         uscc=reg.uscc,
-        founded_mi=founded,
+        founded_mi=_mi(reg.founded_on),
         end_mi=ibis.least(cancelled, ibis.literal(last_mi)),
     )
     if touched is not None:
@@ -143,176 +136,187 @@ def features(
             start_mi=ibis.greatest(firms.founded_mi, ibis.literal(first_mi)),
         ).mutate(emit_mi=lambda f: f.start_mi)
     firms = firms.filter(firms.end_mi >= firms.start_mi)
+    return firms.mutate(id=ibis.row_number().over(order_by=firms.uscc))
 
-    window_from = first_mi
-    if touched is not None and min_touched_mi is not None:
-        window_from = max(first_mi, min_touched_mi - LOOKBACK)
 
-    def monthly(code: str) -> ir.Table:
-        table = t[code]
-        table = table.mutate(mi=_mi(table.month))
-        table = table.filter(table.mi >= window_from)
-        if touched is not None:
-            table = table.semi_join(firms, "uscc")
-        return table
+def _events(t: Mapping[str, ir.Table], firms: ir.Table) -> ir.Table:
+    """Every event as (id, mi, a delta per running total), inside its enterprise's spine."""
+    bounds = firms.select("uscc", "id", "start_mi", "end_mi")
 
-    def events(code: str, column: str) -> ir.Table:
-        """Events with their month clamped into the enterprise's spine (for cumulative sums)."""
-        table = t[code]
-        table = table.mutate(emi=_mi(table[column]))
-        joined = table.inner_join(firms.select("uscc", "start_mi", "end_mi"), "uscc")
-        joined = joined.filter(joined.emi <= joined.end_mi)
-        return joined.mutate(cmi=ibis.greatest(joined.emi, joined.start_mi))
+    def deltas(table: ir.Table, emi: ir.IntegerValue, **values: ir.IntegerValue | int) -> ir.Table:
+        """(uscc, emi, every delta): the given values, the other deltas 0."""
+        cols: dict[str, ir.Value] = {"uscc": table.uscc, "emi": emi.cast("int64")}
+        for name in _DELTAS:
+            value = values.get(name, 0)
+            cols[name] = (value if isinstance(value, ir.Value) else ibis.literal(value)).cast(
+                "int64"
+            )
+        return table.select(**cols)
 
-    tax = monthly("tax").group_by(["uscc", "mi"]).aggregate(v=lambda s: s.tax_fen.sum())
-    social = monthly("social").group_by(["uscc", "mi"]).aggregate(v=lambda s: s.headcount.max())
-    utility = (
-        monthly("utility")
-        .group_by(["uscc", "mi"])
-        .aggregate(v=lambda s: s.paid.cast("int64").max())
-    )
-    ip = events("ip", "granted_on")
-    court = t["court"].filter(lambda c: (c.role == "defendant") & c.uscc.notnull())
-    court_opened = court.select("uscc", day=court.filed_on, d=ibis.literal(1).cast("int64"))
-    court_closed = court.filter(court.closed_on.notnull()).select(
-        "uscc", day=court.closed_on, d=ibis.literal(-1).cast("int64")
-    )
-    court_ev = court_opened.union(court_closed)
-    court_ev = court_ev.mutate(emi=_mi(court_ev.day))
-    court_ev = court_ev.inner_join(firms.select("uscc", "start_mi", "end_mi"), "uscc")
-    court_ev = court_ev.filter(court_ev.emi <= court_ev.end_mi).mutate(
-        cmi=lambda c: ibis.greatest(c.emi, c.start_mi)
-    )
-    tiers = t["tier"]
-    tier_on = tiers.select(
-        "uscc", "tier", day=tiers.awarded_on, d=ibis.literal(1).cast("int64"), shift=ibis.literal(0)
-    )
-    tier_off = tiers.filter(tiers.valid_until.notnull()).select(
-        "uscc",
-        "tier",
-        day=tiers.valid_until,
-        d=ibis.literal(-1).cast("int64"),
-        shift=ibis.literal(1),
-    )
-    tier_ev = tier_on.union(tier_off)
-    tier_ev = tier_ev.mutate(emi=_mi(tier_ev.day) + tier_ev.shift)
-    tier_ev = tier_ev.inner_join(firms.select("uscc", "start_mi", "end_mi"), "uscc")
-    tier_ev = tier_ev.filter(tier_ev.emi <= tier_ev.end_mi).mutate(
-        cmi=lambda c: ibis.greatest(c.emi, c.start_mi)
-    )
+    def held(events: ir.Table) -> ir.Table:
+        """Counted from their month on: an event before the spine in its first month."""
+        j = events.inner_join(bounds, "uscc")
+        j = j.filter(j.emi <= j.end_mi)
+        return j.select("id", *_DELTAS, mi=ibis.greatest(j.emi, j.start_mi))
 
-    def windowed(code: str, column: str) -> ir.Table:
-        table = t[code]
-        table = table.mutate(emi=_mi(table[column]))
-        joined = table.inner_join(firms.select("uscc", "start_mi", "end_mi"), "uscc")
-        return joined.filter((joined.emi >= joined.start_mi) & (joined.emi <= joined.end_mi))
+    def rolling(table: ir.Table, emi: ir.IntegerValue, name: str, months: int) -> ir.Table:
+        """A rolling sum: the amount in the month paid, taken back ``months`` later.
 
-    subsidy = windowed("subsidy", "paid_on")
-    voucher = windowed("voucher", "used_on")
-    pledge = events("pledge", "registered_on")
+        Only amounts paid within the spine count (as a window over the spine's months).
+        """
+        j = deltas(table, emi, **{name: table.amount_fen}).inner_join(bounds, "uscc")
+        j = j.filter((j.emi >= j.start_mi) & (j.emi <= j.end_mi))
+        paid = j.select("id", *_DELTAS, mi=j.emi)
+        back = j.filter(j.emi + months <= j.end_mi)
+        back = back.select("id", *_DELTAS, mi=back.emi + months)
+        return paid.union(back.mutate(**{name: -back[name]}))
 
     def is_(col: ir.Value, value: str) -> ir.IntegerValue:
         return (col == value).cast("int64")
 
-    parts = [
-        _deltas(tax, tax.mi, tax_fen=tax.v),
-        _deltas(social, social.mi, headcount=social.v),
-        _deltas(utility, utility.mi, utility_paid=utility.v),
-        _deltas(
+    ip = t["ip"]
+    court = t["court"].filter(lambda c: (c.role == "defendant") & c.uscc.notnull())
+    closed = court.filter(court.closed_on.notnull())
+    pledge = t["pledge"]
+    tier = t["tier"]
+    lapsed = tier.filter(tier.valid_until.notnull())
+    events = [
+        deltas(
             ip,
-            ip.cmi,
+            _mi(ip.granted_on),
             inv=is_(ip.ip_type, "invention"),
             uti=is_(ip.ip_type, "utility"),
             des=is_(ip.ip_type, "design"),
             tm=is_(ip.ip_type, "trademark"),
         ),
-        _deltas(court_ev, court_ev.cmi, court=court_ev.d),
-        _deltas(subsidy, subsidy.emi, subsidy_fen=subsidy.amount_fen),
-        _deltas(pledge, pledge.cmi, pledge_n=ibis.literal(1), pledge_fen=pledge.amount_fen),
-        _deltas(voucher, voucher.emi, voucher_fen=voucher.amount_fen),
-        _deltas(
-            tier_ev,
-            tier_ev.cmi,
-            hnte=is_(tier_ev.tier, "hnte") * tier_ev.d,
-            sme=is_(tier_ev.tier, "sme_specialised") * tier_ev.d,
-            giant=is_(tier_ev.tier, "little_giant") * tier_ev.d,
-            champion=is_(tier_ev.tier, "single_champion") * tier_ev.d,
+        deltas(court, _mi(court.filed_on), court=1),
+        deltas(closed, _mi(closed.closed_on), court=-1),
+        deltas(pledge, _mi(pledge.registered_on), pledge_n=1, pledge_fen=pledge.amount_fen),
+        deltas(
+            tier, _mi(tier.awarded_on), **{k: is_(tier.tier, v) for k, (v, _f) in _TIERS.items()}
+        ),
+        # A tier lapses the month after its last valid day.
+        deltas(
+            lapsed,
+            _mi(lapsed.valid_until) + 1,
+            **{k: -is_(lapsed.tier, v) for k, (v, _f) in _TIERS.items()},
         ),
     ]
-    stacked = parts[0]
-    for part in parts[1:]:
+    stacked = events[0]
+    for part in events[1:]:
         stacked = stacked.union(part)
-    sums = stacked.group_by(["uscc", "mi"]).aggregate(
-        **{
-            name: (stacked[name].max() if name in _NULLABLE else stacked[name].sum())
-            for name in _DELTAS
-        }
+    subsidy, voucher = t["subsidy"], t["voucher"]
+    return (
+        held(stacked)
+        .union(rolling(subsidy, _mi(subsidy.paid_on), "subsidy_fen", SUBSIDY_MONTHS))
+        .union(rolling(voucher, _mi(voucher.used_on), "voucher_fen", VOUCHER_MONTHS))
     )
 
-    months = ibis.memtable({"mi": list(range(first_mi, last_mi + 1))}, schema={"mi": "int64"})
-    spine = firms.cross_join(months)
-    spine = spine.filter((spine.mi >= spine.start_mi) & (spine.mi <= spine.end_mi))
-    j = spine.left_join(sums, ["uscc", "mi"])
-    j = j.select(
-        "uscc",
-        "mi",
-        "founded_mi",
-        "emit_mi",
-        **{name: (j[name] if name in _NULLABLE else j[name].fill_null(0)) for name in _DELTAS},
+
+def _monthly(t: Mapping[str, ir.Table], code: str, firms: ir.Table, **values: str) -> ir.Table:
+    """A monthly source as (id, mi, its values), only the months of the enterprise's spine."""
+    table = t[code]
+    table = table.select("uscc", mi=_mi(table.month), **{k: table[v] for k, v in values.items()})
+    j = table.inner_join(firms.select("uscc", "id", "start_mi", "end_mi"), "uscc")
+    j = j.filter((j.mi >= j.start_mi) & (j.mi <= j.end_mi))
+    return j.select("id", "mi", *values)
+
+
+def features(
+    t: Mapping[str, ir.Table],
+    *,
+    first_mi: int,
+    last_mi: int,
+    touched: ir.Table | None = None,
+) -> ir.Table:
+    """Features per enterprise per month, for every month from ``first_mi`` to ``last_mi``.
+
+    ``t`` maps source codes to tables; ``t["court"]`` must already carry ``uscc`` (linked).
+    With ``touched`` (uscc, from_mi) only those enterprises and months are computed.
+    """
+    firms = _firms(t["registration"], first_mi=first_mi, last_mi=last_mi, touched=touched)
+
+    # Sparse: running totals over each enterprise's event months.
+    ev = _events(t, firms)
+    ev = ev.group_by(["id", "mi"]).aggregate(**{d: _int(ev[d].sum()) for d in _DELTAS})
+    upto = ibis.cumulative_window(group_by=ev.id, order_by=ev.mi)
+    running = ev.select(
+        "id",
+        ev_mi=ev.mi,
+        **{feature: _int(ev[d].sum().over(upto)) for d, feature in _RUNNING.items()},
+        **{
+            feature: (ev[d].sum().over(upto) > 0).cast("int64")
+            for d, (_v, feature) in _TIERS.items()
+        },
     )
-    by = ibis.window(group_by=j.uscc, order_by=j.mi)
-    w12 = ibis.window(group_by=j.uscc, order_by=j.mi, preceding=11, following=0)
-    w36 = ibis.window(group_by=j.uscc, order_by=j.mi, preceding=35, following=0)
-    cum = ibis.cumulative_window(group_by=j.uscc, order_by=j.mi)
-    f = j.select(
-        "uscc",
+
+    # Dense: the spine with the monthly sources and the event months joined on.
+    spine = firms.select("id", "emit_mi", mi=ibis.range(firms.start_mi, firms.end_mi + 1).unnest())
+    g = spine
+    for part in (
+        _monthly(t, "tax", firms, tax_fen="tax_fen"),
+        _monthly(t, "social", firms, headcount="headcount"),
+        _monthly(t, "utility", firms, paid="paid"),
+        ev.select("id", "mi", ev_mi=ev.mi),
+    ):
+        j = g.left_join(part, [g.id == part.id, g.mi == part.mi])
+        g = j.select(*[j[c] for c in g.columns], *[j[c] for c in part.columns[2:]])
+
+    months = ibis.window(group_by=g.id, order_by=g.mi)
+    last12 = ibis.window(group_by=g.id, order_by=g.mi, rows=(-11, 0))
+    before12 = ibis.window(group_by=g.id, order_by=g.mi, rows=(-23, -12))
+    upto_month = ibis.cumulative_window(group_by=g.id, order_by=g.mi)
+    tax = g.tax_fen.fill_null(0)
+    w = g.select(
+        "id",
         "mi",
         "emit_mi",
         "headcount",
+        tax_12m_fen=_int(tax.sum().over(last12)),
+        # The 12 months before those: null in the first 12 months of the spine.
+        tax_prev_12m_fen=_int(tax.sum().over(before12)),
+        headcount_12m_ago=g.headcount.lag(12).over(months),
+        utility_paid_months_12m=_int(g.paid.cast("int64").fill_null(0).sum().over(last12)),
+        ev_mi=g.ev_mi.max().over(upto_month),
+    )
+    w = w.filter(w.mi >= w.emit_mi)
+
+    j = w.inner_join(firms.select("id", "uscc", "founded_mi"), "id")
+    j = j.left_join(running, [j.id == running.id, j.ev_mi == running.ev_mi])
+    # Growth in double precision (exact for any difference below 2^53 fen); a literal
+    # 10000.0 would make DuckDB multiply in DECIMAL, three times slower, same result.
+    f = j.select(
+        "uscc",
+        "mi",
+        month=ibis.date(
+            (j.mi / 12).floor().cast("int32"), (j.mi % 12 + 1).cast("int32"), ibis.literal(1)
+        ),
         months_active=j.mi - j.founded_mi + 1,
-        tax_12m_fen=_int(j.tax_fen.sum().over(w12)),
-        patents_invention=_int(j.inv.sum().over(cum)),
-        patents_utility=_int(j.uti.sum().over(cum)),
-        patents_design=_int(j.des.sum().over(cum)),
-        trademarks=_int(j.tm.sum().over(cum)),
-        court_open_defendant=_int(j.court.sum().over(cum)),
-        utility_paid_months_12m=_int(j.utility_paid.sum().over(w12)),
-        subsidies_36m_fen=_int(j.subsidy_fen.sum().over(w36)),
-        pledges_count=_int(j.pledge_n.sum().over(cum)),
-        pledges_fen=_int(j.pledge_fen.sum().over(cum)),
-        vouchers_12m_fen=_int(j.voucher_fen.sum().over(w12)),
-        tier_hnte=(j.hnte.sum().over(cum) > 0).cast("int64"),
-        tier_sme_specialised=(j.sme.sum().over(cum) > 0).cast("int64"),
-        tier_little_giant=(j.giant.sum().over(cum) > 0).cast("int64"),
-        tier_single_champion=(j.champion.sum().over(cum) > 0).cast("int64"),
-    )
-    f = f.mutate(
-        tax_prev_12m_fen=f.tax_12m_fen.lag(12).over(by),
-        headcount_12m_ago=f.headcount.lag(12).over(by),
-    )
-    f = f.filter(f.mi >= f.emit_mi)
-    f = f.mutate(
+        tax_12m_fen=j.tax_12m_fen,
+        tax_prev_12m_fen=j.tax_prev_12m_fen,
         tax_growth_bp=ibis.cases(
             (
-                f.tax_prev_12m_fen > 0,
-                ((f.tax_12m_fen - f.tax_prev_12m_fen) * 10000.0 / f.tax_prev_12m_fen)
+                j.tax_prev_12m_fen > 0,
+                ((j.tax_12m_fen - j.tax_prev_12m_fen).cast("float64") * 10000 / j.tax_prev_12m_fen)
                 .round()
                 .cast("int64"),
             ),
             else_=ibis.null().cast("int64"),
         ),
+        headcount=j.headcount,
+        headcount_12m_ago=j.headcount_12m_ago,
         headcount_change_pct=ibis.cases(
             (
-                f.headcount_12m_ago > 0,
-                ((f.headcount - f.headcount_12m_ago) * 100.0 / f.headcount_12m_ago)
+                j.headcount_12m_ago > 0,
+                ((j.headcount - j.headcount_12m_ago).cast("float64") * 100 / j.headcount_12m_ago)
                 .round()
                 .cast("int64"),
             ),
             else_=ibis.null().cast("int64"),
         ),
-        month=ibis.date(
-            (f.mi / 12).floor().cast("int32"), (f.mi % 12 + 1).cast("int32"), ibis.literal(1)
-        ),
+        utility_paid_months_12m=j.utility_paid_months_12m,
+        **{feature: j[feature].fill_null(0) for feature in _RUNNING.values()},
+        **{feature: j[feature].fill_null(0) for _d, (_v, feature) in _TIERS.items()},
     )
     return f.select(*FEATURE_COLUMNS)
 

@@ -308,7 +308,6 @@ def execute(
                 first_mi=first_mi,
                 last_mi=last_mi,
                 touched=touched_t,
-                min_touched_mi=min(touched["from_mi"].to_pylist()),
             )
             prev_t = eng.read(_parts(lake.path(previous["features"])), {})
             progress(f"features ({eng.name}, incremental: {recomputed:,} enterprises) …")
