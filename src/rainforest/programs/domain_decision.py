@@ -210,10 +210,15 @@ class Criterion:
 
 @dataclass(frozen=True)
 class ExpertSheet:
-    """One expert's scores for one application: a score (0..100) for every criterion."""
+    """One expert's scores for one application: every criterion is a key.
+
+    A score is 0..``score_max``, or None when the expert marked the criterion "n/a"
+    (不适用); n/a is left out of every sum, never counted as zero. At least one criterion
+    of a sheet is scored.
+    """
 
     expert_id: str
-    scores: Mapping[str, Decimal]
+    scores: Mapping[str, Decimal | int | None]
 
 
 @dataclass(frozen=True)
@@ -237,6 +242,11 @@ class AggregateScore:
     experts_counted: tuple[str, ...]
     experts_trimmed: tuple[str, ...]
     decision: Decision
+    # scores marked n/a on all sheets, and criteria no counted expert answered (their
+    # weights are left out and the others renormalised); none of either: the score is
+    # exactly the plain weighted mean
+    not_applicable: int = 0
+    criteria_left_out: tuple[str, ...] = ()
 
 
 def _check_criteria(criteria: Sequence[Criterion], params: ParameterSet) -> None:
@@ -308,7 +318,18 @@ def _check_sheets(
                 field="sheets",
                 code="scores_criteria_mismatch",
             )
+        if all(score is None for score in sheet.scores.values()):
+            raise invalid(
+                f"专家 {sheet.expert_id} 对申请 {app.number} 的评分表所有指标均为「不适用」"
+                "（n/a），没有可计入的评分；请至少对一项指标评分。",
+                f"Expert {sheet.expert_id}'s sheet for application {app.number} marks every "
+                "criterion n/a, so nothing on it can count; at least one criterion must be scored.",
+                field="sheets",
+                code="scores_all_not_applicable",
+            )
         for code, score in sheet.scores.items():
+            if score is None:
+                continue  # n/a (不适用): left out, never zero
             if (
                 isinstance(score, bool)
                 or not isinstance(score, Decimal | int)
@@ -324,6 +345,19 @@ def _check_sheets(
                 )
 
 
+def _weighted_mean(
+    values: Mapping[str, Decimal], weights: Mapping[str, Decimal], total_weight: Decimal
+) -> Decimal:
+    """Σ value × weight ÷ Σ weight over the criteria in ``values``.
+
+    With every criterion present the divisor is ``total_weight`` itself (the weights add
+    up to it), so a result without n/a is exactly the plain Σ value × weight ÷ total.
+    """
+    answered = sum((weights[code] for code in values), Decimal(0))
+    divisor = total_weight if len(values) == len(weights) else answered
+    return sum((values[code] * weights[code] for code in values), Decimal(0)) / divisor
+
+
 def aggregate_scores(
     app: ScoredApplication, criteria: Sequence[Criterion], *, params: ParameterSet
 ) -> AggregateScore:
@@ -334,19 +368,28 @@ def aggregate_scores(
     equal totals the smaller expert id is taken as the lowest and the larger as the highest,
     which does not change the score). The score is rounded half-up to 0.01 and ranking uses
     the rounded figure, the one people see.
+
+    "n/a" (不适用, a None score) is never counted as zero; it is left out of every sum:
+    an expert's weighted total is Σ s × w ÷ Σ w over the criteria they scored (a weighted
+    mean on the same 0..100 scale); a criterion's mean is over the counted experts who
+    scored it; a criterion no counted expert scored is left out and the remaining weights
+    renormalised (÷ their sum instead of 100). Without n/a this is the plain rule above.
     """
     _check_criteria(criteria, params)
     _check_sheets(app, criteria, params)
     weights = {c.code: Decimal(c.weight) for c in criteria}
     total_weight = params.decimal("weights_total")
+    answered = {
+        s.expert_id: {
+            code: Decimal(score) for code in weights if (score := s.scores[code]) is not None
+        }
+        for s in app.sheets
+    }
     with localcontext() as ctx:
         ctx.prec = 60
         totals = {
-            s.expert_id: sum(
-                (Decimal(s.scores[code]) * weights[code] for code in weights), Decimal(0)
-            )
-            / total_weight
-            for s in app.sheets
+            expert: _weighted_mean(given, weights, total_weight)
+            for expert, given in answered.items()
         }
         ordered = sorted(app.sheets, key=lambda s: (totals[s.expert_id], s.expert_id))
         trim_on = bool(params.value("trim_extremes"))
@@ -356,22 +399,25 @@ def aggregate_scores(
         if trim_on and len(ordered) >= trim_min:
             trimmed = (ordered[0], ordered[-1])
             counted = tuple(ordered[1:-1])
-        k = Decimal(len(counted))
-        means = {
-            code: sum((Decimal(s.scores[code]) for s in counted), Decimal(0)) / k
-            for code in weights
-        }
-        exact = sum((means[code] * weights[code] for code in weights), Decimal(0)) / total_weight
+        means: dict[str, Decimal] = {}
+        for code in weights:
+            given = [answered[s.expert_id][code] for s in counted if code in answered[s.expert_id]]
+            if given:
+                means[code] = sum(given, Decimal(0)) / Decimal(len(given))
+        exact = _weighted_mean(means, weights, total_weight)
     score = quantize_fen(exact)
-    shown_means = {code: quantize_fen(means[code]) for code in weights}
+    shown_means = {code: quantize_fen(mean) for code, mean in means.items()}
     shown_totals = {expert: quantize_fen(t) for expert, t in totals.items()}
+    not_applicable = sum(len(weights) - len(given) for given in answered.values())
+    left_out = tuple(c for c in criteria if c.code not in means)
+    divisor = total_weight if not left_out else sum((weights[c] for c in means), Decimal(0))
     reasons = [
         Reason(
             f"申请 {app.number}：{len(app.sheets)} 位专家评分，计入 {len(counted)} 位；"
-            f"综合得分 = Σ(各指标专家平均分 × 权重) ÷ {total_weight} = {score_text(score)} 分"
+            f"综合得分 = Σ(各指标专家平均分 × 权重) ÷ {divisor} = {score_text(score)} 分"
             "（四舍五入保留两位小数）。",
             f"Application {app.number}: {len(app.sheets)} experts scored it and "
-            f"{len(counted)} count; score = Σ(mean per criterion × weight) ÷ {total_weight} "
+            f"{len(counted)} count; score = Σ(mean per criterion × weight) ÷ {divisor} "
             f"= {score_text(score)} (rounded half-up to two decimals).",
         )
     ]
@@ -395,6 +441,39 @@ def aggregate_scores(
                 f"{len(app.sheets)} experts, fewer than {trim_min}: no score is left out.",
             )
         )
+    if not_applicable:
+        reasons.append(
+            Reason(
+                f"共有 {not_applicable} 项评分为「不适用」（n/a），未计入，不按零分计算："
+                "专家的加权总分按其已评指标的权重折算，各指标平均分只计已评该指标的专家。",
+                f"Scores marked n/a: {not_applicable}; they were left out, not counted as "
+                "zero: an expert's weighted total is renormalised over the weights of the "
+                "criteria they scored, and a criterion's mean is over the experts who scored it.",
+            )
+        )
+    if left_out:
+        reasons.append(
+            Reason(
+                "计入的专家对指标"
+                + "、".join(f"「{c.name_zh}」" for c in left_out)
+                + f"均评为「不适用」，该指标不计入综合得分，其余指标的权重（合计 {divisor}）"
+                "按比例折算。",
+                "No counted expert scored "
+                + ", ".join(f"'{c.name_en}'" for c in left_out)
+                + ": it is left out of the score and the other criteria's weights, "
+                f"{divisor} in all, are renormalised.",
+            )
+        )
+    facts: dict[str, object] = {
+        "number": app.number,
+        "score": score,
+        "criterion_means": shown_means,
+        "expert_totals": shown_totals,
+        "experts_trimmed": [s.expert_id for s in trimmed],
+    }
+    if not_applicable:
+        facts["not_applicable"] = not_applicable
+        facts["criteria_left_out"] = [c.code for c in left_out]
     return AggregateScore(
         number=app.number,
         score=score,
@@ -407,12 +486,8 @@ def aggregate_scores(
             params,
             reasons=reasons,
             cite=["weights_total", "trim_extremes", "trim_min_experts"],
-            facts={
-                "number": app.number,
-                "score": score,
-                "criterion_means": shown_means,
-                "expert_totals": shown_totals,
-                "experts_trimmed": [s.expert_id for s in trimmed],
-            },
+            facts=facts,
         ),
+        not_applicable=not_applicable,
+        criteria_left_out=tuple(c.code for c in left_out),
     )
