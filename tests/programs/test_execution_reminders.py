@@ -75,3 +75,12 @@ def test_reminder_goes_only_to_the_undertaker(
 
     assert Notification.objects.filter(user=rival_applicant).count() == 0
     assert Notification.objects.filter(user=applicant, kind="milestone_overdue").count() == 1
+
+
+def test_reminder_reads_in_both_languages(project: Any, applicant: Any) -> None:
+    milestone_reminders_tick(now=at("2027-07-02 10:00"))
+
+    note = Notification.objects.get(user=applicant, kind="milestone_overdue")
+    assert note.title.startswith(f"{project.number} 节点报告已逾期")
+    assert note.title_en.startswith(f"{project.number}: milestone report overdue")
+    assert "逾期" not in note.body_en

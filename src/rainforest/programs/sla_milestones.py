@@ -45,18 +45,25 @@ class MilestoneTickReport:
         )
 
 
-def _message(report: MilestoneReport, kind: str) -> tuple[str, str]:
+def _message(report: MilestoneReport, kind: str) -> tuple[str, str, str, str]:
+    """(title, body) in Chinese, then in English."""
     number = report.project.number
     title = report.milestone.title
+    project = report.project.title
     due = report.due_date.isoformat()
     if kind == MilestoneReminderKind.OVERDUE:
         return (
             f"{number} 节点报告已逾期：{title}",
-            f"项目「{report.project.title}」的节点「{title}」报告应于 {due} 前提交，已逾期，请尽快提交。",
+            f"项目「{project}」的节点「{title}」报告应于 {due} 前提交，已逾期，请尽快提交。",
+            f"{number}: milestone report overdue: {title}",
+            f"The report on milestone “{title}” of project “{project}” was due by {due}. "
+            "Please submit it now.",
         )
     return (
         f"{number} 节点报告即将到期：{title}",
-        f"项目「{report.project.title}」的节点「{title}」报告应于 {due} 前提交，请及时提交。",
+        f"项目「{project}」的节点「{title}」报告应于 {due} 前提交，请及时提交。",
+        f"{number}: milestone report due soon: {title}",
+        f"The report on milestone “{title}” of project “{project}” is due by {due}.",
     )
 
 
@@ -68,7 +75,7 @@ def _remind(report: MilestoneReport, kind: str, decision: dict[str, object], now
             )
             if kind == MilestoneReminderKind.DUE_SOON:
                 MilestoneReport.objects.filter(pk=report.pk).update(reminded_at=now)
-            title, body = _message(report, kind)
+            title, body, title_en, body_en = _message(report, kind)
             recipients = list(
                 User.objects.filter(
                     memberships__organisation_id=report.project.lead_org_id,
@@ -85,6 +92,8 @@ def _remind(report: MilestoneReport, kind: str, decision: dict[str, object], now
                     kind=f"milestone_{kind}",
                     title=title,
                     body=body,
+                    title_en=title_en,
+                    body_en=body_en,
                 )
             audit_append(
                 actor=None,

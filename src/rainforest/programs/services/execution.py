@@ -456,5 +456,8 @@ def report_review(
                 kind="milestone",
                 title=title,
                 body=f"节点「{locked.milestone.title}」：{reason or '已通过'}",
+                title_en=f"{locked.project.number}: milestone report "
+                + ("accepted" if accept else "returned"),
+                body_en=f"Milestone “{locked.milestone.title}”: {reason or 'accepted'}",
             )
     return locked
