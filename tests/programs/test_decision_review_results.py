@@ -1,7 +1,8 @@
 """programs' review_results_receive: the review module's sheets, "n/a" included.
 
-"n/a" (不适用) is never counted as zero: a sheet with an n/a criterion is accepted and the
-criterion is left out of the sheet's weighted total, as review computes it.
+"n/a" (不适用) is never counted as zero: a sheet with an n/a criterion is accepted, the
+criterion is stored as a None score (no number the expert never gave), and the call's
+aggregate leaves it out of every sum, renormalising the weights.
 """
 
 from __future__ import annotations
@@ -52,18 +53,29 @@ def test_sheet_with_na_is_accepted_and_na_is_not_zero(
     result = _receive(officer, call, app, sheets)
 
     assert (result["finished"], _stage(app)) == ([app.case.number], "ranking")
-    # (90 × 40 + 64 × 25) ÷ 65 = 80: the sheet's total over the criteria answered
+    # stored as the expert said it: n/a, not a number made up for them
     row = ExpertScore.objects.get(expert_name=EXPERTS[0], criterion_id=int(feasibility))
-    assert row.score == Decimal("80.00")
-    assert row.comment.startswith("「可行性」不适用（n/a）")
+    assert (row.score, row.comment) == (None, "")
+    assert ExpertScore.objects.filter(score__isnull=True).count() == 1
     finished = AuditRecord.objects.get(action="programs.expert_review_finished")
-    # counted as zero it would be (52 + 80 + 80) ÷ 3 = 70.67
-    assert finished.data["aggregate"]["facts"]["score"] == "80.00"
+    facts = finished.data["aggregate"]["facts"]
+    # criterion means: 创新性 (90+80+80)/3, 可行性 (80+80)/2 over the two who scored it,
+    # 团队 (64+80+80)/3; (83.33… × 40 + 80 × 35 + 74.66… × 25) ÷ 100 = 80.00.
+    # Counted as zero it would be (52 + 80 + 80) ÷ 3 = 70.67.
+    assert (facts["score"], facts["criterion_means"][feasibility]) == ("80.00", "80.00")
+    assert (facts["not_applicable"], facts["criteria_left_out"]) == (1, [])
+    assert "共有 1 项评分为「不适用」（n/a），未计入，不按零分计算" in str(
+        finished.data["aggregate"]["reasons"]
+    )
     received = AuditRecord.objects.get(action="programs.review_results_received")
     assert received.data["not_applicable"] == {EXPERTS[0]: [feasibility]}
+    recorded = AuditRecord.objects.get(
+        action="programs.expert_scores_recorded", data__expert=EXPERTS[0]
+    )
+    assert recorded.data["not_applicable"] == [feasibility]
 
 
-def test_na_filled_with_the_sheets_weighted_mean_rounded_half_up(
+def test_criterion_every_expert_marks_na_is_left_out_and_weights_renormalised(
     call: Any, officer: Any, applicant: Any, lab: Any
 ) -> None:
     app = passed(officer, submit(call, applicant, lab, pi_number=1, title="芯片课题"))
@@ -74,11 +86,20 @@ def test_na_filled_with_the_sheets_weighted_mean_rounded_half_up(
 
     _receive(officer, call, app, sheets)
 
-    # (90 × 40 + 70 × 35) ÷ 75 = 80.666… → 80.67
     assert (
-        sorted(ExpertScore.objects.filter(criterion_id=int(team)).values_list("score", flat=True))
-        == [Decimal("80.67")] * 3
+        list(ExpertScore.objects.filter(criterion_id=int(team)).values_list("score", flat=True))
+        == [None] * 3
     )
+    facts = AuditRecord.objects.get(action="programs.expert_review_finished").data["aggregate"][
+        "facts"
+    ]
+    # 团队 (25) left out: (90 × 40 + 70 × 35) ÷ 75 = 80.666… → 80.67 (as zero: 60.50)
+    assert (facts["score"], facts["criteria_left_out"], facts["not_applicable"]) == (
+        "80.67",
+        [team],
+        3,
+    )
+    assert team not in facts["criterion_means"]
 
 
 @pytest.mark.parametrize(

@@ -36,15 +36,23 @@ class ExpertsIn(Schema):
     experts: list[ExpertNameIn] = Field(..., max_length=50)
 
 
-# A score as a string or an integer; a float is refused by the service with a reason.
+# A score as a string or an integer, or "n/a" / "不适用" when the criterion does not apply
+# (never counted as zero); a float is refused by the service with a reason.
 ScoreIn = Annotated[
-    Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]}, mode="validation")
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "integer"}],
+            "description": '0–100，最多两位小数；不适用填 "n/a"',
+        },
+        mode="validation",
+    ),
 ]
 
 
 class ScoresIn(Schema):
     expert_name: str = Field(..., max_length=200)
-    # criterion id -> score, e.g. {"12": "85.5", "13": 90}; floats are refused
+    # criterion id -> score, e.g. {"12": "85.5", "13": 90, "14": "n/a"}; floats are refused
     scores: dict[str, ScoreIn]
     comment: str = Field("", max_length=10000)
 
@@ -52,7 +60,8 @@ class ScoresIn(Schema):
 class ScoreOut(Schema):
     criterion_id: int
     criterion: str
-    score: str
+    score: str | None = Field(..., description="null：专家评为不适用（n/a），不计为零")
+    not_applicable: bool
 
 
 class SheetOut(Schema):
@@ -124,7 +133,12 @@ def _scores_out(a: Application) -> dict[str, Any]:
             s.expert_name, {"expert_name": s.expert_name, "comment": s.comment, "scores": []}
         )
         sheet["scores"].append(
-            {"criterion_id": s.criterion_id, "criterion": s.criterion.name, "score": f"{s.score}"}
+            {
+                "criterion_id": s.criterion_id,
+                "criterion": s.criterion.name,
+                "score": None if s.score is None else f"{s.score}",
+                "not_applicable": s.score is None,
+            }
         )
     missing = decision_services.missing_experts(a)
     experts = [e.expert_name for e in a.expert_assignments.all()]

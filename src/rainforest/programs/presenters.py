@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
+
+from django.utils.translation import gettext
 
 
 def decision_out(stored: dict[str, Any] | None, language: str) -> dict[str, Any] | None:
@@ -27,3 +30,8 @@ def mask_id(number: str) -> str:
     if len(number) != 18:
         return "*" * len(number)
     return f"{number[:6]}********{number[14:]}"
+
+
+def expert_score_text(score: Decimal | None) -> str:
+    """One criterion's score as people read it: "不适用" (n/a) for None, never "None" or 0."""
+    return gettext("不适用") if score is None else f"{score}"

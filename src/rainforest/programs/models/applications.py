@@ -186,6 +186,7 @@ class ExpertScore(models.Model):
 
     ``expert`` is the platform user when the expert has an account (the ``review``
     module's draw); ``expert_name`` is what staff typed when recording a paper score.
+    ``score`` is None when the expert marked the criterion "n/a" (不适用).
     """
 
     application = models.ForeignKey(
@@ -196,7 +197,8 @@ class ExpertScore(models.Model):
     )
     expert_name = models.CharField(_("专家"), max_length=100)
     criterion = models.ForeignKey(ReviewCriterion, on_delete=models.PROTECT, related_name="scores")
-    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2)
+    # None: the expert marked the criterion "n/a" (不适用); never counted as zero
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     comment = models.TextField(_("意见"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -4,8 +4,8 @@ The minimal expert-review stage keeps the process whole until the ``review`` mod
 takes it over. Its entry points are deliberately few, so the join is clean:
 
 - :func:`expert_assign` — staff name the experts who score an application;
-- :func:`expert_scores_record` — one expert's sheet (a score per criterion of the call,
-  with a comment), recorded by staff; the review module records the same rows through
+- :func:`expert_scores_record` — one expert's sheet (a score, or "n/a" / 不适用, per
+  criterion of the call, with a comment), recorded by staff; the review module records the same rows through
   :func:`review_results_receive`;
 - :func:`scores_complete` — every assigned expert has scored every criterion; the
   ``finish_review`` transition's guard reads it (:func:`expert_review_finish`);
@@ -33,9 +33,9 @@ from rainforest.audit.services import audit_append
 from rainforest.cases.models import Case
 from rainforest.cases.services import case_transition
 from rainforest.core.errors import ConflictError, ValidationError
-from rainforest.core.money import quantize_fen
 from rainforest.core.policy import ParameterSet
 from rainforest.programs import domain_decision as dd
+from rainforest.programs.domain_decision import CENT
 from rainforest.programs.models import (
     Application,
     Call,
@@ -46,6 +46,9 @@ from rainforest.programs.models import (
 from rainforest.programs.services.common import optional_text, require_officer, text
 
 EXPERT_REVIEW = "expert_review"
+# What a sheet says for a criterion the expert marked "n/a" (不适用); stored as a None score
+NOT_APPLICABLE = "n/a"
+_NOT_APPLICABLE_WORDS = frozenset({"n/a", "na", "不适用"})
 RANKING = "ranking"
 # Stages before ranking: while an application of the call is in one, the call cannot be ranked.
 BEFORE_RANKING = ("formal_review", "correction", EXPERT_REVIEW)
@@ -156,11 +159,14 @@ def expert_assign(
     return created
 
 
-def _score(value: Any, *, field: str, top: Decimal) -> Decimal:
+def _score(value: Any, *, field: str, top: Decimal) -> Decimal | None:
+    """A score as recorded: None for "n/a" (不适用), else a number 0..top to 0.01."""
+    if isinstance(value, str) and value.strip().lower() in _NOT_APPLICABLE_WORDS:
+        return None
     if isinstance(value, bool | float):
         raise ValidationError(
-            "评分请填写数字，如 85 或 85.5",
-            "Enter the score as a number such as 85 or 85.5",
+            "评分请填写数字，如 85 或 85.5，或填写「不适用」",
+            "Enter the score as a number such as 85 or 85.5, or n/a",
             field=field,
             code="score_invalid",
         )
@@ -170,8 +176,8 @@ def _score(value: Any, *, field: str, top: Decimal) -> Decimal:
         score = None
     if score is None or not score.is_finite():
         raise ValidationError(
-            "评分请填写数字，如 85 或 85.5",
-            "Enter the score as a number such as 85 or 85.5",
+            "评分请填写数字，如 85 或 85.5，或填写「不适用」",
+            "Enter the score as a number such as 85 or 85.5, or n/a",
             field=field,
             code="score_invalid",
         )
@@ -204,8 +210,10 @@ def expert_scores_record(
     """Record one assigned expert's sheet: a score for every criterion of the call.
 
     ``scores`` maps a ``ReviewCriterion`` id to a score (0 to ``score_max``, at most two
-    decimals; a string, an int or a Decimal). Recording again replaces the sheet while
-    the application is in expert review. The review module replaces this staff step: its
+    decimals; a string, an int or a Decimal) or to "n/a" / 不适用 (:data:`NOT_APPLICABLE`),
+    stored as a None score and never counted as zero; at least one criterion is scored.
+    A blank score is missing, not n/a. Recording again replaces the sheet while the
+    application is in expert review. The review module replaces this staff step: its
     sheets arrive through :func:`review_results_receive` and land in the same rows.
     """
     require_officer(actor)
@@ -240,7 +248,7 @@ def expert_scores_record(
                 field=f"scores.{unknown[0]}",
                 code="criterion_unknown",
             )
-        clean: dict[int, Decimal] = {}
+        clean: dict[int, Decimal | None] = {}
         for c in criteria:
             if c.pk not in scores or scores[c.pk] in (None, ""):
                 raise ValidationError(
@@ -250,6 +258,13 @@ def expert_scores_record(
                     code="score_missing",
                 )
             clean[c.pk] = _score(scores[c.pk], field=f"scores.{c.pk}", top=top)
+        if all(v is None for v in clean.values()):
+            raise ValidationError(
+                f"专家「{name}」的所有指标均为「不适用」，请至少对一项指标评分。",
+                f"Every criterion of expert '{name}' is n/a; score at least one criterion.",
+                field=f"scores.{criteria[0].pk}",
+                code="scores_all_not_applicable",
+            )
         ExpertScore.objects.filter(application=locked, expert_name=name).delete()
         rows = ExpertScore.objects.bulk_create(
             ExpertScore(
@@ -273,6 +288,7 @@ def expert_scores_record(
                 "case": case.number,
                 "expert": name,
                 "scores": {str(k): v for k, v in clean.items()},
+                "not_applicable": [str(k) for k, v in clean.items() if v is None],
             },
         )
     return rows
@@ -299,7 +315,7 @@ def scores_complete(application: Application) -> bool:
 
 def scored_application(application: Application) -> dd.ScoredApplication:
     """The application's sheets as the ranking rules read them."""
-    sheets: dict[str, dict[str, Decimal]] = {}
+    sheets: dict[str, dict[str, Decimal | None]] = {}
     for s in application.expert_scores.all():
         sheets.setdefault(s.expert_name, {})[str(s.criterion_id)] = s.score
     case = _case(application)
@@ -371,13 +387,11 @@ def review_results_receive(
     score are kept in the audit record; ranking here aggregates the recorded sheets with
     the call's rule. Returns the case numbers ``finished`` and those still ``waiting``.
 
-    "n/a" is never counted as zero. Review leaves an n/a criterion out of both sums of
-    the sheet's weighted total (Σ w·s ÷ Σ w over the criteria answered). ``ExpertScore``
-    holds a score for every criterion, so the n/a criterion is recorded as that weighted
-    mean of the expert's other criteria: the sheet's weighted total, and with it the
-    call's score (linear in the sheets), is then exactly review's. The row's comment and
-    the audit record say which criteria were n/a. A sheet lacking a criterion, or with
-    every criterion n/a, is not recorded (review refuses both) and the application waits.
+    "n/a" is never counted as zero: an n/a criterion is recorded as an ``ExpertScore``
+    row with a None score (what the expert said, no number made up), and the call's rule
+    (``domain_decision.aggregate_scores``) leaves it out of every sum. The audit record
+    says which criteria were n/a per expert. A sheet lacking a criterion, or with every
+    criterion n/a, is not recorded (review refuses both) and the application waits.
     """
     require_officer(actor)
     now = _now(now)
@@ -395,11 +409,7 @@ def review_results_receive(
                 continue
             if application.case.stage != EXPERT_REVIEW:
                 continue
-            weights = {
-                str(pk): Decimal(weight)
-                for pk, weight in application.call.criteria.values_list("pk", "weight")
-            }
-            names = dict(application.call.criteria.values_list("pk", "name"))
+            known = {str(pk) for pk in application.call.criteria.values_list("pk", flat=True)}
             not_applicable: dict[str, list[str]] = {}
             for sheet in result.get("sheets", ()):
                 name = str(sheet.get("expert_name") or sheet.get("expert_user") or "").strip()
@@ -413,33 +423,23 @@ def review_results_receive(
                     source="review",
                 )
                 raw = {str(k): v for k, v in (sheet.get("scores") or {}).items()}
-                if set(weights) - set(raw):
+                if known - set(raw):
                     continue  # a criterion is missing altogether: not a complete sheet
-                answered = {k: Decimal(raw[k]) for k in weights if raw[k] is not None}
-                if not answered:
+                na = sorted((k for k in known if raw[k] is None), key=int)
+                if len(na) == len(known):
                     continue  # every criterion n/a: nothing to count
-                na = sorted((k for k in weights if raw[k] is None), key=int)
-                given = {int(k): v.quantize(Decimal("0.01")) for k, v in answered.items()}
-                note = _comment_text(sheet.get("comments"))
+                given = {
+                    int(k): NOT_APPLICABLE if raw[k] is None else Decimal(raw[k]).quantize(CENT)
+                    for k in known
+                }
                 if na:
-                    # the weighted mean of the criteria answered, rounded half up to 0.01
-                    fill = quantize_fen(
-                        sum((v * weights[k] for k, v in answered.items()), Decimal(0))
-                        / sum((weights[k] for k in answered), Decimal(0))
-                    )
-                    given |= {int(k): fill for k in na}
-                    labels = "、".join(f"「{names[int(k)]}」" for k in na)
-                    note = (
-                        f"{labels}不适用（n/a）：按该专家其余指标的加权平均 {fill} 分计入，"
-                        f"不计为零。\n{note}"
-                    )
                     not_applicable[name[:100]] = na
                 expert_scores_record(
                     actor=actor,
                     application=application,
                     expert_name=name[:100],
                     scores=given,
-                    comment=note[:5000],
+                    comment=_comment_text(sheet.get("comments"))[:5000],
                     now=now,
                 )
             if scores_complete(application):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rainforest.core.errors import DomainError
 from rainforest.programs import selectors_decision as sel
 from rainforest.programs.models import Call, PublicNotice
+from rainforest.programs.presenters import expert_score_text
 from rainforest.programs.services import contract as contract_services
 from rainforest.programs.services import decision as decision_services
 from rainforest.programs.services import notice as notice_services
@@ -127,7 +128,7 @@ def _scores_page(
     sheets: dict[str, dict[str, Any]] = {}
     for s in application.expert_scores.all():
         sheet = sheets.setdefault(s.expert_name, {"comment": s.comment, "scores": {}})
-        sheet["scores"][s.criterion_id] = s.score
+        sheet["scores"][s.criterion_id] = expert_score_text(s.score)
     criteria = list(application.call.criteria.all())
     return render(
         request,
@@ -141,7 +142,7 @@ def _scores_page(
                 {
                     "name": name,
                     "comment": sheet["comment"],
-                    "scores": [sheet["scores"].get(c.pk) for c in criteria],
+                    "scores": [sheet["scores"].get(c.pk, "—") for c in criteria],
                 }
                 for name, sheet in sorted(sheets.items())
             ],
