@@ -375,10 +375,18 @@ def test_hand_off_with_na_reaches_the_decision_stage_and_na_is_not_zero(world: W
     for app in world.applications:
         app.case.refresh_from_db()
     assert [app.case.stage for app in world.applications] == ["ranking"] * 3
-    # (90 × 30 + 70 × 25 + 80 × 25) ÷ 80 = 80.625 → 80.63, never 0 for 团队
+    # 团队 is stored as n/a (None), not a number the experts never gave
     assert set(
         ExpertScore.objects.filter(criterion_id=int(codes[2])).values_list("score", flat=True)
-    ) == {Decimal("80.63")}
+    ) == {None}
+    # every expert marked 团队 n/a: it is left out and the other weights renormalised,
+    # (90 × 30 + 70 × 25 + 80 × 25) ÷ 80 = 80.625 → 80.63 (counted as zero: 64.50)
+    finished = AuditRecord.objects.filter(action="programs.expert_review_finished")
+    assert {
+        (r.data["aggregate"]["facts"]["score"], *r.data["aggregate"]["facts"]["criteria_left_out"])
+        for r in finished
+    } == {("80.63", codes[2])}
+    assert finished.count() == 3
 
 
 def test_hand_off_refused_while_scores_missing(world: World) -> None:
