@@ -5,8 +5,8 @@ takes it over. Its entry points are deliberately few, so the join is clean:
 
 - :func:`expert_assign` — staff name the experts who score an application;
 - :func:`expert_scores_record` — one expert's sheet (a score, or "n/a" / 不适用, per
-  criterion of the call, with a comment), recorded by staff; the review module records the same rows through
-  :func:`review_results_receive`;
+  criterion of the call, with a comment), recorded by staff; the review module records
+  the same rows through :func:`review_results_receive`;
 - :func:`scores_complete` — every assigned expert has scored every criterion; the
   ``finish_review`` transition's guard reads it (:func:`expert_review_finish`);
 - :func:`review_results_receive` — what ``review.adapters.hand_off`` calls with its
