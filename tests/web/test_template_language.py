@@ -7,6 +7,7 @@ on the English page. This walks every template's text as Django's lexer sees it.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -79,3 +80,47 @@ def test_case_page_in_english_has_no_full_width_marks(
     summary = page[page.index('class="summary-list"') : page.index("</dl>")]
     assert f"{bank_a.name} ({bank_a.uscc})" in summary
     assert "（" not in summary
+
+
+def _po_string(pieces: list[str]) -> str:
+    return "".join(ast.literal_eval(piece) for piece in pieces)
+
+
+def _catalogue() -> dict[str, str]:
+    """msgid -> msgstr of the English catalogue; a fuzzy entry's msgstr starts with '#'.
+
+    The .po is read, not the compiled .mo, which leaves fuzzy entries out silently.
+    """
+    entries: dict[str, str] = {}
+    text = (PACKAGE / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    for block in text.split("\n\n"):
+        lines = block.splitlines()
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        parts: dict[str, list[str]] = {}
+        key = ""
+        for line in lines:
+            if line.startswith(("msgid ", "msgstr ", "msgid_plural ", "msgstr[0] ")):
+                key, _, rest = line.partition(" ")
+                parts[key] = [rest]
+            elif line.startswith('"') and key:
+                parts[key].append(line)
+        msgid = _po_string(parts.get("msgid", ['""']))
+        msgstr = _po_string(parts.get("msgstr", parts.get("msgstr[0]", ['""'])))
+        if msgid:
+            entries[msgid] = ("#" if fuzzy else "") + msgstr
+    return entries
+
+
+def test_every_translated_template_string_has_an_english_translation() -> None:
+    catalogue = _catalogue()
+    wanted = set()
+    for path in PACKAGE.glob("*/templates/**/*.html"):
+        wanted |= set(re.findall(r'{% translate "([^"]+)"', path.read_text(encoding="utf-8")))
+
+    # makemessages writes a template's "%" as "%%" (python-format).
+    found = {s: catalogue.get(s, catalogue.get(s.replace("%", "%%"), "")) for s in wanted}
+    missing = sorted(s for s, t in found.items() if not t.lstrip("#"))
+    fuzzy = sorted(s for s, t in found.items() if t.startswith("#"))
+
+    assert len(wanted) > 500  # the templates were read
+    assert (missing, fuzzy) == ([], [])
