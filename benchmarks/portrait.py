@@ -850,9 +850,10 @@ def _load(t: dict[str, Any]) -> str:
 HISTORY = """\
 ## How it got here
 
-First measured at 685 s (Ibis) and 422 s (hand SQL) on these 100 million rows: 1.63×
-hand SQL and 2.57× pandas' time. Profiling the 10-million-row set with DuckDB's
-`EXPLAIN ANALYZE` showed where it went:
+First measured (2026-11-26 14:32, load average 4–6) at 685 s with Ibis and 422 s as
+hand SQL on these 100 million rows, against 267 s extrapolated for pandas (25.9 s on the
+same tenth): 1.63× hand SQL and 2.57× pandas' time. Profiling the 10-million-row set with
+DuckDB's profiler (`EXPLAIN ANALYZE`, JSON output) showed where it went:
 
 - **Every source was regrouped into the enterprise-month grid.** All ~100 million rows
   were stacked into one 18-column union and grouped again by (code, month) into
@@ -876,9 +877,9 @@ hand SQL and 2.57× pandas' time. Profiling the 10-million-row set with DuckDB's
   back to BIGINT went through DECIMAL(38, 0), itself a HUGEINT, and cost more than the
   window sums; DECIMAL(18, 0) is a BIGINT inside DuckDB and costs nothing.
 - **pandas** got the same plan (integer keys, merges instead of regrouping) and stopped
-  re-hashing its string keys for each of its 15 group-wise cumulative sums: 2.6× faster
-  than its first version on the same data. A faster pandas makes the time target harder;
-  it is the honest comparison.
+  re-hashing its string keys for each of its 15 group-wise cumulative sums: about three
+  times faster than its first version on the same tenth. A faster pandas makes the time
+  target harder; it is the honest comparison.
 - The old benchmark capped DuckDB at 6 GB; the new plan peaks near 8 GB at 100 million
   rows and, capped at 6 GB, spills and can run out of memory, so the cap is 8 GB.
 """
@@ -893,11 +894,13 @@ def _markdown(r: dict[str, Any]) -> str:
         + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
         + f". Run {r['started']} to {r['finished']} by `benchmarks/portrait.py`.",
         "",
-        "The machine is shared with other work (test suites of other modules ran during the "
-        f"run): 1-minute load average {m.get('load_average_1m', '?')} at the start; the "
-        "tables give it before and during each engine's run (the run itself adds about "
-        "its thread count). On 2 cores a two-thread DuckDB run loses more to that load "
-        "than a one-thread pandas run; CPU seconds are given for that reason.",
+        "The machine is shared with other work (other helpers' test suites). Its 1-minute "
+        f"load average was {m.get('load_average_1m', '?')} at the start; the tables give it "
+        "before and during each engine's run (sampled every 2 s; it trails by about a "
+        "minute, and a run adds about its own thread count, so about 2 during a DuckDB run "
+        "means the machine was otherwise idle). On 2 cores a two-thread DuckDB run loses "
+        "more to other work than a one-thread pandas run; CPU seconds are given for that "
+        "reason.",
         "",
     ]
     if "main" in r:
@@ -938,7 +941,9 @@ def _markdown(r: dict[str, Any]) -> str:
             f"({_met(d['ratio_ibis_to_pandas_time'], 0.5, below=True)}), memory "
             f"**{d['ratio_ibis_to_pandas_memory']:.2f}×** "
             f"({_met(d['ratio_ibis_to_pandas_memory'], 0.5, below=True)}); target < 0.5× each. "
-            f"In CPU seconds: {d.get('ratio_ibis_to_pandas_cpu', float('nan')):.2f}×. The extrapolation is "
+            f"In CPU seconds: {d.get('ratio_ibis_to_pandas_cpu', float('nan')):.2f}×: the time target "
+            "rests on DuckDB using both cores, and with the cores busy with other work the time "
+            "ratio moves towards that. The extrapolation is "
             "linear in rows; pandas holds all of its data in memory, so its real peak at full "
             "size would be at least that.",
             "- Outputs: Ibis and hand SQL identical on every row (count and order-independent hash of all "
