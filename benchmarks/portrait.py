@@ -338,6 +338,8 @@ def run_pandas(work: Path, out: Path, info: dict[str, Any]) -> None:
     import numpy as np
     import pandas as pd
 
+    from rainforest.portrait.pipeline import RUNNING, TIERS
+
     first, last = info["first_mi"], info["last_mi"]
 
     def read(code: str, columns: list[str]) -> pd.DataFrame:
@@ -390,21 +392,9 @@ def run_pandas(work: Path, out: Path, info: dict[str, Any]) -> None:
         )
 
     # Events: signed deltas in their month; running totals over the event months only.
-    deltas = {
-        "inv": "patents_invention",
-        "uti": "patents_utility",
-        "des": "patents_design",
-        "tm": "trademarks",
-        "court": "court_open_defendant",
-        "subsidy_fen": "subsidies_36m_fen",
-        "pledge_n": "pledges_count",
-        "pledge_fen": "pledges_fen",
-        "voucher_fen": "vouchers_12m_fen",
-        "hnte": "tier_hnte",
-        "sme": "tier_sme_specialised",
-        "giant": "tier_little_giant",
-        "champion": "tier_single_champion",
-    }
+    # The event deltas and the feature each feeds, as the pipeline names them.
+    deltas = {**RUNNING, **{d: feature for d, (_v, feature) in TIERS.items()}}
+    tiers = {d: value for d, (value, _f) in TIERS.items()}
     parts: list[pd.DataFrame] = []
 
     def held(df: pd.DataFrame, **values: Any) -> None:
@@ -451,12 +441,6 @@ def run_pandas(work: Path, out: Path, info: dict[str, Any]) -> None:
     pledge = read("pledge", ["uscc", "registered_on", "amount_fen"])
     pledge = keyed(pledge, mi(pledge["registered_on"]))
     held(pledge, pledge_n=1, pledge_fen=pledge["amount_fen"])
-    tiers = {
-        "hnte": "hnte",
-        "sme": "sme_specialised",
-        "giant": "little_giant",
-        "champion": "single_champion",
-    }
     tier = read("tier", ["uscc", "tier", "awarded_on", "valid_until"])
     awarded = keyed(tier, mi(tier["awarded_on"]))
     held(awarded, **{k: awarded["tier"] == v for k, v in tiers.items()})
@@ -469,7 +453,7 @@ def run_pandas(work: Path, out: Path, info: dict[str, Any]) -> None:
     rolling(keyed(voucher, mi(voucher["used_on"])), "voucher_fen", 12)
     events = pd.concat(parts, ignore_index=True).fillna(0)
     running = events.groupby(["id", "mi"]).sum().astype("int64").groupby(level="id").cumsum()
-    for name in ("hnte", "sme", "giant", "champion"):
+    for name in tiers:
         running[name] = (running[name] > 0).astype("int64")
     running = running.rename(columns=deltas)
 

@@ -39,7 +39,7 @@ from collections.abc import Mapping
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["FEATURE_COLUMNS", "LOOKBACK", "features", "merge"]
+__all__ = ["FEATURE_COLUMNS", "LOOKBACK", "RUNNING", "TIERS", "features", "merge"]
 
 # The longest window is 36 months (subsidies); growth compares two 12-month windows.
 LOOKBACK = 35
@@ -72,7 +72,7 @@ FEATURE_COLUMNS = (
 )
 
 # The event deltas and the running total (feature) each one feeds.
-_RUNNING: dict[str, str] = {
+RUNNING: dict[str, str] = {
     "inv": "patents_invention",
     "uti": "patents_utility",
     "des": "patents_design",
@@ -84,13 +84,13 @@ _RUNNING: dict[str, str] = {
     "voucher_fen": "vouchers_12m_fen",
 }
 # Tiers: held while the running total of awards minus lapses is positive.
-_TIERS: dict[str, tuple[str, str]] = {
+TIERS: dict[str, tuple[str, str]] = {
     "hnte": ("hnte", "tier_hnte"),
     "sme": ("sme_specialised", "tier_sme_specialised"),
     "giant": ("little_giant", "tier_little_giant"),
     "champion": ("single_champion", "tier_single_champion"),
 }
-_DELTAS = (*_RUNNING, *_TIERS)
+_DELTAS = (*RUNNING, *TIERS)
 # Rolling sums of events: the months an amount stays in the sum.
 SUBSIDY_MONTHS = 36
 VOUCHER_MONTHS = 12
@@ -193,13 +193,13 @@ def _events(t: Mapping[str, ir.Table], firms: ir.Table) -> ir.Table:
         deltas(closed, _mi(closed.closed_on), court=-1),
         deltas(pledge, _mi(pledge.registered_on), pledge_n=1, pledge_fen=pledge.amount_fen),
         deltas(
-            tier, _mi(tier.awarded_on), **{k: is_(tier.tier, v) for k, (v, _f) in _TIERS.items()}
+            tier, _mi(tier.awarded_on), **{k: is_(tier.tier, v) for k, (v, _f) in TIERS.items()}
         ),
         # A tier lapses the month after its last valid day.
         deltas(
             lapsed,
             _mi(lapsed.valid_until) + 1,
-            **{k: -is_(lapsed.tier, v) for k, (v, _f) in _TIERS.items()},
+            **{k: -is_(lapsed.tier, v) for k, (v, _f) in TIERS.items()},
         ),
     ]
     stacked = events[0]
@@ -243,10 +243,10 @@ def features(
     running = ev.select(
         "id",
         ev_mi=ev.mi,
-        **{feature: _int(ev[d].sum().over(upto)) for d, feature in _RUNNING.items()},
+        **{feature: _int(ev[d].sum().over(upto)) for d, feature in RUNNING.items()},
         **{
             feature: (ev[d].sum().over(upto) > 0).cast("int64")
-            for d, (_v, feature) in _TIERS.items()
+            for d, (_v, feature) in TIERS.items()
         },
     )
 
@@ -315,8 +315,8 @@ def features(
             else_=ibis.null().cast("int64"),
         ),
         utility_paid_months_12m=j.utility_paid_months_12m,
-        **{feature: j[feature].fill_null(0) for feature in _RUNNING.values()},
-        **{feature: j[feature].fill_null(0) for _d, (_v, feature) in _TIERS.items()},
+        **{feature: j[feature].fill_null(0) for feature in RUNNING.values()},
+        **{feature: j[feature].fill_null(0) for _d, (_v, feature) in TIERS.items()},
     )
     return f.select(*FEATURE_COLUMNS)
 
