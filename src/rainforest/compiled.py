@@ -109,9 +109,8 @@ def _cursor(connection: Any) -> Any:
     import psycopg
     from psycopg.types.datetime import TimestamptzLoader
 
-    connection.ensure_connection()
     # As Django's own cursors do: test a reused connection once per request when
-    # CONN_HEALTH_CHECKS is on.
+    # CONN_HEALTH_CHECKS is on (nothing to test before the first connect).
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection

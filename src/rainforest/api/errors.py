@@ -11,18 +11,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.translation import get_language
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from rainforest.core.errors import DomainError
+from rainforest.language import english
 
 log = logging.getLogger("rainforest.api")
-
-
-def _en() -> bool:
-    return (get_language() or "zh-hans").startswith("en")
 
 
 def envelope(
@@ -34,7 +30,11 @@ def envelope(
     message_en: str,
     fields: dict[str, str] | None = None,
 ) -> HttpResponse:
-    body = {"code": code, "message": message_en if _en() else message_zh, "fields": fields or {}}
+    body = {
+        "code": code,
+        "message": message_en if english() else message_zh,
+        "fields": fields or {},
+    }
     return api.create_response(request, body, status=status)
 
 
@@ -76,7 +76,7 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def _validation_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
     fields: dict[str, str] = {}
-    en = _en()
+    en = english()
     for err in errors:
         name = _field_name(err.get("loc", ()))
         kind = err.get("type", "")
@@ -116,7 +116,7 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        fields = {exc.field: exc.message("en" if _en() else "zh")} if exc.field else {}
+        fields = {exc.field: exc.message("en" if english() else "zh")} if exc.field else {}
         return envelope(
             api, request, exc.http_status, exc.code, exc.message_zh, exc.message_en, fields
         )

@@ -10,7 +10,8 @@ import json
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import get_language
+
+from rainforest.language import english
 
 _MESSAGES = {
     404: ("not_found", "未找到该接口", "No such endpoint"),
@@ -34,8 +35,7 @@ class ApiErrorEnvelopeMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             code, zh, en = _MESSAGES[response.status_code]
-            english = (get_language() or "").startswith("en")
-            body = {"code": code, "message": en if english else zh, "fields": {}}
+            body = {"code": code, "message": en if english() else zh, "fields": {}}
             replaced = HttpResponse(
                 json.dumps(body, ensure_ascii=False),
                 status=response.status_code,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rainforest.accounts.models import Organisation
+from rainforest.language import english
 
 
 class CaseStatus(models.TextChoices):
@@ -130,14 +130,10 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at"])]
 
     def shown_title(self) -> str:
-        return self.title_en if self.title_en and _english() else self.title
+        return self.title_en if self.title_en and english() else self.title
 
     def shown_body(self) -> str:
-        return self.body_en if self.body_en and _english() else self.body
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
+        return self.body_en if self.body_en and english() else self.body
 
 
 class Attachment(models.Model):

@@ -124,11 +124,13 @@ def case_list_rows(
     stage: str | None = None,
     query: str | None = None,
     now: datetime | None = None,
+    soon: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One page of ``case_list`` as rows of ``columns``, the API's hot path.
 
     Without a text query the page's SQL is compiled once per shape (who may see what,
     the filters, the page) and run again with the clock as its only fresh parameters.
+    ``soon`` is ``due_soon_limit(now)`` when the caller already has it.
     """
     now = now or timezone.now()
 
@@ -139,7 +141,7 @@ def case_list_rows(
     if query:
         return list(build())  # type: ignore[arg-type]
     key = ("case_list", tuple(columns), visibility(user), sla, process, stage, start, stop)
-    return cached_values(key, build, varying=(now, due_soon_limit(now)))
+    return cached_values(key, build, varying=(now, soon or due_soon_limit(now)))
 
 
 def access_case(user: Any, case_id: int | str) -> Case:

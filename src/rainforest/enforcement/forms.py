@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rainforest.core.errors import DomainError
@@ -14,18 +13,15 @@ from rainforest.core.ids import validate_uscc
 from rainforest.core.money import parse_yuan
 from rainforest.enforcement.models import PersonMeasure
 from rainforest.enforcement.services import PersonIn, clean_persons
+from rainforest.language import english
 
 MEASURE_BY_NAME = {str(m.label): m.value for m in PersonMeasure} | {
     m.value: m.value for m in PersonMeasure
 }
 
 
-def _en() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _message(exc: DomainError) -> str:
-    return exc.message_en if _en() else exc.message_zh
+    return exc.message_en if english() else exc.message_zh
 
 
 def _count(raw: str, what: str) -> int:

@@ -7,28 +7,24 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rainforest.core.errors import DomainError
 from rainforest.core.money import parse_yuan
 from rainforest.enterprises import domain
+from rainforest.language import english
 
 YES_NO = [("yes", _("是")), ("no", _("否"))]
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
 
 
-def _en() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _names(codes: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
-    index = 1 if _en() else 0
+    index = 1 if english() else 0
     return [(code, names[index]) for code, names in codes.items()]
 
 
 def _message(exc: DomainError) -> str:
-    return exc.message_en if _en() else exc.message_zh
+    return exc.message_en if english() else exc.message_zh
 
 
 class _DomainForm(forms.Form):

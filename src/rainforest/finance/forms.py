@@ -11,6 +11,7 @@ from rainforest.core.errors import DomainError
 from rainforest.core.ids import validate_uscc
 from rainforest.core.money import parse_yuan
 from rainforest.finance import domain
+from rainforest.language import english
 
 
 def _lines(text: str) -> list[str]:
@@ -60,7 +61,9 @@ class PledgeForm(forms.Form):
         try:
             return fn(*args, **kwargs)
         except DomainError as exc:
-            raise forms.ValidationError(exc.message_zh if not _is_en() else exc.message_en) from exc
+            raise forms.ValidationError(
+                exc.message_zh if not english() else exc.message_en
+            ) from exc
 
     def clean_pledgor_uscc(self) -> str:
         return str(self._domain("pledgor_uscc", validate_uscc, self.cleaned_data["pledgor_uscc"]))
@@ -89,13 +92,7 @@ class PledgeForm(forms.Form):
             # both kinds); any other error to the field of the number it names.
             named_trademark = exc.code != "ip_required" and "商标" in exc.message_zh
             target = "trademarks" if named_trademark else "patents"
-            self.add_error(target, exc.message_en if _is_en() else exc.message_zh)
+            self.add_error(target, exc.message_en if english() else exc.message_zh)
         else:
             data["ip_items"] = [(i.kind, i.number) for i in parsed]
         return data
-
-
-def _is_en() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "").startswith("en")

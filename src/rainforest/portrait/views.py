@@ -11,12 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rainforest.accounts.permissions import is_staff
 from rainforest.core.errors import DomainError, NotFoundError
+from rainforest.language import english
 from rainforest.portrait import services
 from rainforest.portrait.charts import line_chart
 from rainforest.portrait.forms import ConsentForm, DecisionForm
@@ -41,12 +41,8 @@ from rainforest.portrait.selectors import (
 from rainforest.portrait.sources import SOURCES
 
 
-def _en() -> bool:
-    return (get_language() or "zh-hans").startswith("en")
-
-
 def _portrait_context(p: Portrait) -> dict[str, Any]:
-    en = _en()
+    en = english()
     t = p.trends or {}
     months = t.get("months", [])
 
@@ -176,7 +172,7 @@ def consents(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(
                 exc.field if exc.field in form.fields else None,
-                exc.message_en if _en() else exc.message_zh,
+                exc.message_en if english() else exc.message_zh,
             )
         else:
             messages.success(
@@ -205,7 +201,7 @@ def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
     except NotFoundError:
         raise Http404 from None
     except DomainError as exc:
-        messages.error(request, exc.message_en if _en() else exc.message_zh)
+        messages.error(request, exc.message_en if english() else exc.message_zh)
     else:
         messages.success(
             request,
@@ -261,7 +257,7 @@ def view(request: HttpRequest, uscc: str) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(
                     exc.field if exc.field in form.fields else None,
-                    exc.message_en if _en() else exc.message_zh,
+                    exc.message_en if english() else exc.message_zh,
                 )
             else:
                 messages.success(request, _("授信决定已记录。"))
@@ -308,7 +304,7 @@ def links(request: HttpRequest) -> HttpResponse:
                 actor=request.user, review=review, confirm=request.POST.get("do") == "confirm"
             )
         except DomainError as exc:
-            messages.error(request, exc.message_en if _en() else exc.message_zh)
+            messages.error(request, exc.message_en if english() else exc.message_zh)
         else:
             messages.success(request, _("已处理，下次运行时生效。"))
         return redirect("portrait:links")

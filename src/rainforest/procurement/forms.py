@@ -7,12 +7,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rainforest.core.errors import DomainError
 from rainforest.core.ids import validate_uscc
 from rainforest.core.money import parse_yuan
+from rainforest.language import english
 from rainforest.procurement import domain
 
 CATEGORY_CHOICES = [
@@ -40,7 +40,7 @@ INDUSTRY_CHOICES = [(code, names[0]) for code, names in domain.INDUSTRY_NAMES.it
 
 
 def _message(exc: DomainError) -> str:
-    return exc.message("en" if (get_language() or "").startswith("en") else "zh")
+    return exc.message("en" if english() else "zh")
 
 
 def _money(raw: str, field: str) -> Decimal:

@@ -12,12 +12,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rainforest.accounts.models import Organisation
 from rainforest.core.errors import DomainError
 from rainforest.core.policy import Decision
+from rainforest.language import english
 from rainforest.procurement import domain, services
 from rainforest.procurement.forms import BidForm, ItemFormSet, ProjectForm, SetAsideForm
 from rainforest.procurement.ocds import release_package
@@ -33,7 +33,7 @@ from rainforest.procurement.selectors import (
 
 
 def _lang() -> str:
-    return "en" if (get_language() or "").startswith("en") else "zh"
+    return "en" if english() else "zh"
 
 
 def _explain(stored: dict[str, Any] | Decision | None) -> dict[str, Any] | None:

@@ -8,17 +8,17 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rainforest.core.errors import DomainError
 from rainforest.core.money import parse_yuan
+from rainforest.language import english
 from rainforest.programs import domain, domain_formal_review
 from rainforest.programs.models import Field, OrganisationMode
 
 
 def _message(exc: DomainError) -> str:
-    return exc.message_en if (get_language() or "").startswith("en") else exc.message_zh
+    return exc.message_en if english() else exc.message_zh
 
 
 def _required(form: forms.Form, messages: dict[str, Any]) -> None:

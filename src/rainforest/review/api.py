@@ -15,9 +15,10 @@ from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt, StrictStr
 
 from rainforest.api.auth import AUTH
+from rainforest.language import english
 from rainforest.review import adapters, services
 from rainforest.review import domain as rules
-from rainforest.review.api_common import Count, english, score_number, staff
+from rainforest.review.api_common import Count, score_number, staff
 from rainforest.review.api_meeting import router as meeting_router
 from rainforest.review.api_pool import router as pool_router
 from rainforest.review.domain_scoring import TIE_RULE_EN, TIE_RULE_ZH

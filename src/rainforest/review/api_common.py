@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest
-from django.utils.translation import get_language
 from ninja import Schema
 from pydantic import BeforeValidator, StrictInt, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -45,10 +44,6 @@ class ErrorOut(Schema):
     code: str
     message: str
     fields: dict[str, str]
-
-
-def english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 def staff(request: HttpRequest) -> None:

@@ -17,8 +17,9 @@ from pydantic_core import PydanticCustomError
 
 from rainforest.api.auth import AUTH
 from rainforest.core.errors import ValidationError
+from rainforest.language import english
 from rainforest.review import services
-from rainforest.review.api_common import ErrorOut, english, staff
+from rainforest.review.api_common import ErrorOut, staff
 from rainforest.review.domain import mask_person_id
 from rainforest.review.models import Availability, DeclaredRelation, Expert
 from rainforest.review.selectors import access_expert, expert_pool, my_expert

@@ -5,22 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from rainforest.core.errors import DomainError
 from rainforest.core.money import parse_yuan
+from rainforest.language import english
 from rainforest.vouchers import domain
 
 TYPE_CHOICES = [(t, domain.TYPE_NAMES[t][0]) for t in domain.VOUCHER_TYPES]
 
 
-def _en() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def _message(exc: DomainError) -> str:
-    return exc.message_en if _en() else exc.message_zh
+    return exc.message_en if english() else exc.message_zh
 
 
 def _lines(text: str) -> list[str]:

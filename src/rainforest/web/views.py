@@ -25,6 +25,7 @@ from rainforest.cases.selectors import Sla, access_case, case_list, due_soon_lim
 from rainforest.cases.services import case_transition
 from rainforest.core.errors import DomainError
 from rainforest.core.workflow import render_svg
+from rainforest.language import english
 
 SLA_NAMES = {
     Sla.ON_TIME: gettext_lazy("按时"),
@@ -37,8 +38,7 @@ SLA_NAMES = {
 
 def name_of(thing: Any) -> str:
     """A stage's, transition's or process's name in the page's language."""
-    english = (get_language() or "").startswith("en")
-    return str(thing.name_en if english else thing.name_zh)
+    return str(thing.name_en if english() else thing.name_zh)
 
 
 def _annotate(cases: list[Any]) -> list[Any]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import get_language
 
 from rainforest.enterprises import domain
+from rainforest.language import english
 
 register = template.Library()
 
@@ -24,4 +24,4 @@ def name_of(code: str, kind: str) -> str:
     names = _CODES.get(kind, {}).get(code)
     if names is None:
         return code
-    return names[1] if (get_language() or "").startswith("en") else names[0]
+    return names[1] if english() else names[0]

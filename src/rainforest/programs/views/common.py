@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from django.utils.translation import get_language
 
 from rainforest.accounts.models import Organisation
 from rainforest.accounts.permissions import org_ids
@@ -15,15 +14,12 @@ from rainforest.accounts.roles import Role
 from rainforest.cases import registry
 from rainforest.core.errors import DomainError, ValidationError
 from rainforest.core.money import parse_yuan
+from rainforest.language import english
 from rainforest.programs.permissions import can_run_programme
 
 
-def language_en() -> bool:
-    return (get_language() or "").startswith("en")
-
-
 def message(exc: DomainError) -> str:
-    return exc.message_en if language_en() else exc.message_zh
+    return exc.message_en if english() else exc.message_zh
 
 
 def anchor(field: str | None) -> str:
@@ -85,14 +81,14 @@ def stage_name(case: Any) -> str:
         stage = registry.get(case.process_code, case.process_version).stage(case.stage)
     except (KeyError, ValueError):
         return str(case.stage)
-    return stage.name_en if language_en() else stage.name_zh
+    return stage.name_en if english() else stage.name_zh
 
 
 def reasons(stored: dict[str, Any] | None) -> list[str]:
     """A stored Decision's reasons in the page's language."""
     if not stored:
         return []
-    key = "en" if language_en() else "zh"
+    key = "en" if english() else "zh"
     return [str(r.get(key, "")) for r in stored.get("reasons", [])]
 
 

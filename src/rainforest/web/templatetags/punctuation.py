@@ -9,7 +9,8 @@ language. It is a builtin (settings.TEMPLATES), so templates need not load it, a
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import get_language
+
+from rainforest.language import english
 
 register = template.Library()
 
@@ -35,6 +36,6 @@ ENGLISH = {
 def punct(mark: str) -> str:
     if mark not in ENGLISH:
         raise template.TemplateSyntaxError(f"punct: unknown mark {mark!r}")
-    if (get_language() or "").startswith("en"):
+    if english():
         return ENGLISH[mark]
     return mark
